@@ -1,0 +1,55 @@
+package ingest
+
+import (
+	"strings"
+)
+
+// parseFunc turns one record of a format into an outcome, or returns a
+// *LineError without a line number when the record is malformed.
+type parseFunc func(record) (outcome, error)
+
+// parsers holds the parser of each concrete format.
+var parsers = map[Format]parseFunc{
+	FormatPairs:       parsePairs,
+	FormatTRL:         parseTRL,
+	FormatHH:          parseHH,
+	FormatCompletions: parseCompletions,
+}
+
+// detectFormat chooses the format from the keys of the first record, after
+// applying the field map:
+//   - completions: a completions field;
+//   - hh: chosen and rejected, both strings that start with "\n\nHuman:";
+//   - trl: chosen and rejected otherwise;
+//   - pairs: response_a or response_b, or any field map at all.
+func detectFormat(rec record) (Format, error) {
+	switch {
+	case rec.has("completions"):
+		return FormatCompletions, nil
+	case rec.has("chosen") && rec.has("rejected"):
+		if isTranscript(rec, "chosen") && isTranscript(rec, "rejected") {
+			return FormatHH, nil
+		}
+		return FormatTRL, nil
+	case rec.has("response_a") || rec.has("response_b") || len(rec.names) > 0:
+		return FormatPairs, nil
+	}
+	return "", fieldError("", "cannot detect the format from the record's fields %s; "+
+		"pass --format with one of: "+
+		"pairs (prompt, response_a, response_b), "+
+		"trl (chosen, rejected, optional prompt), "+
+		`hh (chosen, rejected, transcripts that start with "\n\nHuman:"), `+
+		"completions (prompt, completions); "+
+		"or rename fields with --map", rec.keys())
+}
+
+// isTranscript reports whether canonical is one string field that starts
+// with an HH Human marker.
+func isTranscript(rec record, canonical string) bool {
+	raw, _, err := rec.value(canonical)
+	if err != nil || jsonKind(raw) != "string" {
+		return false
+	}
+	s, err := decodeString("", raw)
+	return err == nil && strings.HasPrefix(s, humanMarker)
+}

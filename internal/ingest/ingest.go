@@ -1,0 +1,123 @@
+// Package ingest parses preference data files into labeling rows. It reads
+// JSONL or one JSON array, optionally gzip-compressed, in four formats:
+// generic pairs, TRL preference rows, Anthropic HH transcripts and one prompt
+// with several completions. Every record is checked before anything is
+// imported, and each rejected record is reported with its line number.
+package ingest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Format is the layout of the records in an import file.
+type Format string
+
+// Formats that Read accepts.
+const (
+	FormatAuto        Format = "auto"        // detected from the first record
+	FormatPairs       Format = "pairs"       // prompt, response_a, response_b
+	FormatTRL         Format = "trl"         // TRL preference rows
+	FormatHH          Format = "hh"          // Anthropic HH transcripts
+	FormatCompletions Format = "completions" // one prompt, several completions
+)
+
+var formats = []Format{
+	FormatAuto, FormatPairs, FormatTRL, FormatHH, FormatCompletions,
+}
+
+// ParseFormat returns the Format named s. The error names s and lists the
+// accepted names.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("invalid format %q: want one of %s",
+		s, strings.Join(names, ", "))
+}
+
+// Defaults for the zero values of Options.
+const (
+	DefaultMaxLineBytes = 16 << 20
+	DefaultMaxErrors    = 20
+)
+
+// Options configures Read.
+type Options struct {
+	// Format is the layout of the records. FormatAuto, or the empty
+	// string, detects it from the first record that is a JSON object.
+	Format Format
+	// Fields renames canonical fields to the names used in the file.
+	Fields FieldMap
+	// MaxLineBytes is the maximum size in bytes of one JSONL line or one
+	// JSON array element. Zero means DefaultMaxLineBytes.
+	MaxLineBytes int
+	// MaxErrors is the maximum number of malformed records listed in a
+	// MalformedError. Records past it are only counted. Zero means
+	// DefaultMaxErrors.
+	MaxErrors int
+}
+
+// withDefaults returns o with zero values replaced by defaults, or an error
+// for values that Read cannot use.
+func (o Options) withDefaults() (Options, error) {
+	if o.Format == "" {
+		o.Format = FormatAuto
+	}
+	if _, err := ParseFormat(string(o.Format)); err != nil {
+		return o, err
+	}
+	if o.MaxLineBytes < 0 {
+		return o, fmt.Errorf("invalid maximum line size %d bytes: want a positive number", o.MaxLineBytes)
+	}
+	if o.MaxLineBytes == 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if o.MaxErrors < 0 {
+		return o, fmt.Errorf("invalid maximum error count %d: want a positive number", o.MaxErrors)
+	}
+	if o.MaxErrors == 0 {
+		o.MaxErrors = DefaultMaxErrors
+	}
+	return o, nil
+}
+
+// SkipReason names why a well-formed record produced no row, or fewer
+// candidates than it contains.
+type SkipReason string
+
+// Skip reasons.
+const (
+	// SkipIdentical marks responses that are byte-for-byte equal.
+	SkipIdentical SkipReason = "identical_responses"
+	// SkipPromptsDiffer marks transcripts or conversations whose prompts
+	// differ before the last assistant turn.
+	SkipPromptsDiffer SkipReason = "prompts_differ"
+	// SkipDuplicate marks a pair that is already stored. Read never
+	// produces it; the store does.
+	SkipDuplicate SkipReason = "duplicate_pair"
+)
+
+// Skip is a well-formed record that was left out, in whole or in part.
+type Skip struct {
+	Line   int
+	Reason SkipReason
+	Detail string
+}
+
+// Result is the summary of one Read.
+type Result struct {
+	// Format is the format used: the detected one when Options.Format was
+	// FormatAuto, or FormatAuto when the input had no record to detect from.
+	Format Format
+	// Read is the number of records read: non-blank lines or array
+	// elements, malformed ones included.
+	Read    int
+	Skipped []Skip
+}

@@ -1,0 +1,149 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/pairwise/pairwise/internal/labeling"
+)
+
+// errStop ends reading early once the remaining records cannot be checked,
+// for example after a syntax error inside a JSON array. Read reports the
+// malformed records found so far.
+var errStop = errors.New("stop reading")
+
+// Read parses r and calls emit once per usable row, in file order, with
+// Row.Line set to the record's line. r is JSONL or one JSON array, either
+// of them optionally gzip-compressed.
+//
+// A well-formed record that cannot be used is listed in Result.Skipped. A
+// malformed record makes Read return a *MalformedError after the whole input
+// has been read, and emit is not called again after the first one. Rows
+// emitted before it must be discarded by the caller, for example by rolling
+// back the transaction that stored them. Inside a JSON array, a syntax error
+// or an element over MaxLineBytes ends the reading there.
+//
+// An error returned by emit stops Read and is returned wrapped with the
+// line. A cancelled ctx stops Read with an error that wraps ctx.Err(). An
+// input without records returns a zero Result and no error.
+func Read(ctx context.Context, r io.Reader, opts Options, emit func(labeling.Row) error) (Result, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	in, err := openInput(r)
+	if err != nil {
+		return Result{}, err
+	}
+	imp := &importer{ctx: ctx, opts: opts, emit: emit}
+	imp.use(opts.Format)
+
+	// A JSON array is told from JSONL by its first byte that is not
+	// whitespace.
+	first, line, err := skipSpace(in)
+	switch {
+	case err != nil:
+		return imp.result, err
+	case first == '[':
+		err = readArray(in, line, imp)
+	default:
+		err = readLines(in, line, imp)
+	}
+	if err != nil && !errors.Is(err, errStop) {
+		return imp.result, err
+	}
+	return imp.finish()
+}
+
+// importer carries the state of one Read across records.
+type importer struct {
+	ctx       context.Context
+	opts      Options
+	emit      func(labeling.Row) error
+	parse     parseFunc // nil until the format is known
+	result    Result
+	malformed MalformedError
+}
+
+// use sets the format that parses the remaining records. FormatAuto
+// leaves the parser nil, so the next record is used to detect the format.
+func (imp *importer) use(f Format) {
+	imp.result.Format = f
+	imp.parse = parsers[f]
+}
+
+// record handles the encoded record that starts at line. It returns an
+// error only when reading must stop.
+func (imp *importer) record(line int, raw []byte) error {
+	if err := imp.ctx.Err(); err != nil {
+		return fmt.Errorf("read stopped at line %d: %w", line, err)
+	}
+	imp.result.Read++
+
+	rec, err := decodeRecord(raw, imp.opts.Fields)
+	if err != nil {
+		imp.reject(line, err)
+		return nil
+	}
+	if imp.parse == nil {
+		f, err := detectFormat(rec)
+		if err != nil {
+			// Without a format no later record can be checked.
+			imp.reject(line, err)
+			return errStop
+		}
+		imp.use(f)
+	}
+
+	out, err := imp.parse(rec)
+	if err != nil {
+		imp.reject(line, err)
+		return nil
+	}
+	return imp.accept(line, out)
+}
+
+// accept reports the skip of an outcome and emits its row, unless a
+// malformed record was seen before.
+func (imp *importer) accept(line int, out outcome) error {
+	if out.skip != nil {
+		out.skip.Line = line
+		imp.result.Skipped = append(imp.result.Skipped, *out.skip)
+	}
+	if out.row == nil || imp.malformed.Total > 0 {
+		return nil
+	}
+	out.row.Line = line
+	if err := imp.emit(*out.row); err != nil {
+		return fmt.Errorf("process row from line %d: %w", line, err)
+	}
+	return nil
+}
+
+// reject counts a malformed record and lists it while fewer than
+// MaxErrors are listed. err is a *LineError without a line number.
+func (imp *importer) reject(line int, err error) {
+	imp.malformed.Total++
+	if len(imp.malformed.Lines) >= imp.opts.MaxErrors {
+		return
+	}
+	lineErr := LineError{Line: line, Reason: err.Error()}
+	var le *LineError
+	if errors.As(err, &le) {
+		lineErr = *le
+		lineErr.Line = line
+	}
+	imp.malformed.Lines = append(imp.malformed.Lines, lineErr)
+}
+
+// finish returns the result and, when any record was malformed, the
+// MalformedError that lists them.
+func (imp *importer) finish() (Result, error) {
+	if imp.malformed.Total > 0 {
+		malformed := imp.malformed
+		return imp.result, &malformed
+	}
+	return imp.result, nil
+}

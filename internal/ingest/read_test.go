@@ -1,0 +1,408 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pairwise/pairwise/internal/labeling"
+)
+
+// pairLine returns one pairs record whose prompt is prompt.
+func pairLine(prompt string) string {
+	return fmt.Sprintf(`{"prompt": %q, "response_a": "yes", "response_b": "no"}`, prompt)
+}
+
+// rowLines returns the line of each row.
+func rowLines(rows []labeling.Row) []int {
+	lines := make([]int, len(rows))
+	for i, r := range rows {
+		lines[i] = r.Line
+	}
+	return lines
+}
+
+func TestReadInputEncodings(t *testing.T) {
+	jsonl := pairLine("one") + "\n" + pairLine("two") + "\n"
+	tests := []struct {
+		name  string
+		input string
+		lines []int
+	}{
+		{"plain", jsonl, []int{1, 2}},
+		{"byte-order mark", "\ufeff" + jsonl, []int{1, 2}},
+		{"CRLF", strings.ReplaceAll(jsonl, "\n", "\r\n"), []int{1, 2}},
+		{"no final newline", strings.TrimSuffix(jsonl, "\n"), []int{1, 2}},
+		{"blank lines", "\n  \n" + pairLine("one") + "\n\t\r\n\n" + pairLine("two") + "\n\n", []int{3, 6}},
+		{"CRLF blank lines", "\r\n" + pairLine("one") + "\r\n \r\n" + pairLine("two"), []int{2, 4}},
+		{"gzip", gzipped(t, jsonl), []int{1, 2}},
+		{"gzip with byte-order mark", gzipped(t, "\ufeff"+jsonl), []int{1, 2}},
+		{"array", "[" + pairLine("one") + "," + pairLine("two") + "]", []int{1, 1}},
+		{"gzip array", gzipped(t, "[\n"+pairLine("one")+",\n"+pairLine("two")+"\n]"), []int{2, 3}},
+		{"array after byte-order mark and blank lines", "\ufeff\n\n[\r\n" + pairLine("one") + "\r\n]\r\n", []int{4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, res := mustRead(t, tt.input, Options{})
+			if got := rowLines(rows); !slices.Equal(got, tt.lines) {
+				t.Errorf("row lines: got %v, want %v", got, tt.lines)
+			}
+			if res.Read != len(tt.lines) {
+				t.Errorf("records read: got %v, want %v", res.Read, len(tt.lines))
+			}
+			if rows[0].Prompt[0].Content != "one" {
+				t.Errorf("first prompt: got %q, want %q", rows[0].Prompt[0].Content, "one")
+			}
+		})
+	}
+}
+
+func TestReadArrayLineNumbers(t *testing.T) {
+	input := `[
+    {
+        "prompt": "one",
+        "response_a": "yes",
+        "response_b": "no"
+    },
+
+    {"prompt": "two", "response_a": "yes", "response_b": "no"}, {"prompt": "three", "response_a": "yes", "response_b": "no"},
+    {
+        "prompt": "four\nstill four",
+        "response_a": "yes",
+        "response_b": "no"
+    }
+]
+`
+	rows, res := mustRead(t, input, Options{})
+	want := []int{2, 8, 8, 9}
+	if got := rowLines(rows); !slices.Equal(got, want) {
+		t.Errorf("row lines: got %v, want %v", got, want)
+	}
+	if res.Read != 4 {
+		t.Errorf("records read: got %v, want %v", res.Read, 4)
+	}
+}
+
+func TestReadArrayMalformed(t *testing.T) {
+	tests := []struct {
+		name   string
+		input  string
+		want   LineError
+		read   int
+		reason string // a part of the reason
+	}{
+		{
+			name:   "syntax error inside element",
+			input:  "[\n" + pairLine("one") + ",\n{\"prompt\": \"two\",\n \"response_a\": }\n]",
+			want:   LineError{Line: 4},
+			read:   2,
+			reason: "invalid JSON: invalid character '}'",
+		},
+		{
+			name:   "missing comma",
+			input:  "[\n" + pairLine("one") + "\n" + pairLine("two") + "\n]",
+			want:   LineError{Line: 2},
+			read:   2,
+			reason: "invalid JSON: expected comma after array element",
+		},
+		{
+			name:   "unterminated array",
+			input:  "[\n" + pairLine("one") + "\n",
+			want:   LineError{Line: 2},
+			read:   1,
+			reason: "the input ends before the closing ]",
+		},
+		{
+			name:   "unterminated element",
+			input:  "[\n" + pairLine("one") + ",\n{\"prompt\": \"two\"",
+			want:   LineError{Line: 3},
+			read:   2,
+			reason: "the input ends inside an array element",
+		},
+		{
+			name:   "data after the array",
+			input:  "[\n" + pairLine("one") + "\n]\n" + pairLine("two") + "\n",
+			want:   LineError{Line: 4},
+			read:   1,
+			reason: "unexpected data after the end of the JSON array",
+		},
+		{
+			name:   "element not an object",
+			input:  "[\n" + pairLine("one") + ",\n  [1, 2],\n" + pairLine("three") + "\n]",
+			want:   LineError{Line: 3},
+			read:   3,
+			reason: "want a JSON object, got array",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res, err := readString(t, tt.input, Options{})
+			malformed := mustMalformed(t, err)
+			if malformed.Total != 1 {
+				t.Fatalf("malformed records: got %v, want %v (%v)", malformed.Total, 1, err)
+			}
+			got := malformed.Lines[0]
+			if got.Line != tt.want.Line {
+				t.Errorf("line: got %v, want %v", got.Line, tt.want.Line)
+			}
+			if !strings.Contains(got.Reason, tt.reason) {
+				t.Errorf("reason: got %q, want it to contain %q", got.Reason, tt.reason)
+			}
+			if res.Read != tt.read {
+				t.Errorf("records read: got %v, want %v", res.Read, tt.read)
+			}
+		})
+	}
+}
+
+func TestReadLongLine(t *testing.T) {
+	long := strings.Repeat("x", 100<<10)
+	input := pairLine("short") + "\n" + pairLine(long) + "\r\n" + pairLine("after")
+	rows, res := mustRead(t, input, Options{})
+
+	if len(rows) != 3 {
+		t.Fatalf("rows: got %v, want %v", len(rows), 3)
+	}
+	if got := rows[1].Prompt[0].Content; got != long {
+		t.Errorf("long prompt: got %d bytes, want %d", len(got), len(long))
+	}
+	if got := rowLines(rows); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("row lines: got %v, want %v", got, []int{1, 2, 3})
+	}
+	if res.Read != 3 {
+		t.Errorf("records read: got %v, want %v", res.Read, 3)
+	}
+}
+
+func TestReadLineOverLimit(t *testing.T) {
+	const limit = 100
+	fits := pairLine(strings.Repeat("a", limit-len(pairLine(""))))
+	over := pairLine(strings.Repeat("b", 200<<10))
+	input := fits + "\r\n" + over + "\n" + `{"prompt": 1, "response_a": "x", "response_b": "y"}` + "\n"
+
+	rows, res, err := readString(t, input, Options{MaxLineBytes: limit})
+	malformed := mustMalformed(t, err)
+
+	if len(fits) != limit {
+		t.Fatalf("test line: got %d bytes, want %d", len(fits), limit)
+	}
+	if len(rows) != 1 {
+		t.Errorf("rows emitted: got %v, want %v", len(rows), 1)
+	}
+	if res.Read != 3 {
+		t.Errorf("records read: got %v, want %v", res.Read, 3)
+	}
+	if malformed.Total != 2 {
+		t.Fatalf("malformed records: got %v, want %v", malformed.Total, 2)
+	}
+	got := malformed.Lines[0]
+	if got.Line != 2 {
+		t.Errorf("line: got %v, want %v", got.Line, 2)
+	}
+	for _, part := range []string{fmt.Sprint(len(over)), "limit of 100 bytes", "split the record", "--max-line-bytes", "PAIRWISE_MAX_LINE_BYTES"} {
+		if !strings.Contains(got.Reason, part) {
+			t.Errorf("reason: got %q, want it to contain %q", got.Reason, part)
+		}
+	}
+	// The record after the long line is still checked.
+	if malformed.Lines[1].Line != 3 {
+		t.Errorf("next malformed line: got %v, want %v", malformed.Lines[1].Line, 3)
+	}
+}
+
+func TestReadArrayElementOverLimit(t *testing.T) {
+	const limit = 1 << 10
+	big := pairLine(strings.Repeat("b", 300<<10))
+	input := "[\n" + pairLine("one") + ",\n\n" + big + ",\n" + pairLine("three") + "\n]"
+
+	rows, _, err := readString(t, input, Options{MaxLineBytes: limit})
+	malformed := mustMalformed(t, err)
+
+	if len(rows) != 1 {
+		t.Errorf("rows emitted: got %v, want %v", len(rows), 1)
+	}
+	if malformed.Total != 1 {
+		t.Fatalf("malformed records: got %v, want %v", malformed.Total, 1)
+	}
+	got := malformed.Lines[0]
+	if got.Line != 4 {
+		t.Errorf("line: got %v, want %v", got.Line, 4)
+	}
+	if !strings.Contains(got.Reason, "over the limit of 1024 bytes") {
+		t.Errorf("reason: got %q, want it to name the limit", got.Reason)
+	}
+}
+
+func TestReadArrayElementsAfterLargeOne(t *testing.T) {
+	// A large element grows the decoder's buffer. The elements after it
+	// must still fit under the limit, which is counted from each element.
+	big := pairLine(strings.Repeat("b", 200<<10))
+	var parts []string
+	for i := range 50 {
+		parts = append(parts, pairLine(fmt.Sprint(i)))
+	}
+	input := "[" + big + ",\n" + strings.Join(parts, ",\n") + "]"
+	rows, _ := mustRead(t, input, Options{MaxLineBytes: len(big)})
+	if len(rows) != 51 {
+		t.Errorf("rows: got %v, want %v", len(rows), 51)
+	}
+}
+
+func TestReadEmptyInput(t *testing.T) {
+	for _, input := range []string{"", "\n\n  \n", "\ufeff", "[]", " [ ] \n"} {
+		rows, res := mustRead(t, input, Options{})
+		if len(rows) != 0 {
+			t.Errorf("%q: rows: got %v, want 0", input, len(rows))
+		}
+		if res.Read != 0 {
+			t.Errorf("%q: records read: got %v, want 0", input, res.Read)
+		}
+		if res.Format != FormatAuto {
+			t.Errorf("%q: format: got %v, want %v", input, res.Format, FormatAuto)
+		}
+	}
+}
+
+func TestReadErrorCap(t *testing.T) {
+	var lines []string
+	for range 25 {
+		lines = append(lines, `{"prompt": "p", "response_a": true, "response_b": "b"}`)
+	}
+	input := pairLine("first") + "\n" + strings.Join(lines, "\n")
+
+	tests := []struct {
+		name      string
+		maxErrors int
+		listed    int
+	}{
+		{"default", 0, DefaultMaxErrors},
+		{"three", 3, 3},
+		{"above total", 100, 25},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, input, Options{MaxErrors: tt.maxErrors})
+			malformed := mustMalformed(t, err)
+			if len(malformed.Lines) != tt.listed {
+				t.Errorf("listed: got %v, want %v", len(malformed.Lines), tt.listed)
+			}
+			if malformed.Total != 25 {
+				t.Errorf("total: got %v, want %v", malformed.Total, 25)
+			}
+			if malformed.Lines[0].Line != 2 {
+				t.Errorf("first line: got %v, want %v", malformed.Lines[0].Line, 2)
+			}
+			more := fmt.Sprintf("... and %d more", 25-tt.listed)
+			if got := strings.Contains(err.Error(), more); got != (tt.listed < 25) {
+				t.Errorf("message contains %q: got %v, want %v", more, got, tt.listed < 25)
+			}
+		})
+	}
+}
+
+func TestReadStopsEmittingAfterMalformed(t *testing.T) {
+	input := strings.Join([]string{
+		pairLine("one"),
+		`{"prompt": "two"}`,
+		pairLine("three"),
+		`not json`,
+		pairLine("five"),
+	}, "\n")
+	rows, res, err := readString(t, input, Options{})
+	malformed := mustMalformed(t, err)
+
+	if got := rowLines(rows); !slices.Equal(got, []int{1}) {
+		t.Errorf("row lines: got %v, want %v", got, []int{1})
+	}
+	if res.Read != 5 {
+		t.Errorf("records read: got %v, want %v", res.Read, 5)
+	}
+	var lines []int
+	for _, l := range malformed.Lines {
+		lines = append(lines, l.Line)
+	}
+	if !slices.Equal(lines, []int{2, 4}) {
+		t.Errorf("malformed lines: got %v, want %v", lines, []int{2, 4})
+	}
+}
+
+func TestReadEmitError(t *testing.T) {
+	errFull := errors.New("store is full")
+	input := pairLine("one") + "\n" + pairLine("two") + "\n" + pairLine("three")
+	calls := 0
+	res, err := Read(context.Background(), strings.NewReader(input), Options{}, func(r labeling.Row) error {
+		calls++
+		if r.Line == 2 {
+			return errFull
+		}
+		return nil
+	})
+	if !errors.Is(err, errFull) {
+		t.Fatalf("error: got %v, want it to wrap %v", err, errFull)
+	}
+	if !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("error: got %q, want it to name line 2", err)
+	}
+	if calls != 2 {
+		t.Errorf("emit calls: got %v, want %v", calls, 2)
+	}
+	if res.Read != 2 {
+		t.Errorf("records read: got %v, want %v", res.Read, 2)
+	}
+}
+
+func TestReadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	input := pairLine("one") + "\n" + pairLine("two") + "\n" + pairLine("three")
+	calls := 0
+	_, err := Read(ctx, strings.NewReader(input), Options{}, func(labeling.Row) error {
+		calls++
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error: got %v, want it to wrap %v", err, context.Canceled)
+	}
+	if calls != 1 {
+		t.Errorf("emit calls: got %v, want %v", calls, 1)
+	}
+}
+
+func TestReadCorruptGzip(t *testing.T) {
+	compressed := gzipped(t, strings.Repeat(pairLine("one")+"\n", 100))
+	truncated := compressed[:len(compressed)/2]
+	_, _, err := readString(t, truncated, Options{})
+	if err == nil {
+		t.Fatal("error: got nil, want a decompression error")
+	}
+	var malformed *MalformedError
+	if errors.As(err, &malformed) {
+		t.Errorf("error: got %v, want an input error, not a malformed record", err)
+	}
+	if !strings.Contains(err.Error(), "gzip") {
+		t.Errorf("error: got %q, want it to mention gzip", err)
+	}
+}
+
+func TestReadInvalidOptions(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"unknown format", Options{Format: "csv"}, `invalid format "csv"`},
+		{"negative line size", Options{MaxLineBytes: -1}, "invalid maximum line size -1"},
+		{"negative error count", Options{MaxErrors: -5}, "invalid maximum error count -5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, pairLine("one"), tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error: got %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

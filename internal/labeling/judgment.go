@@ -1,0 +1,137 @@
+package labeling
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Strength says by how much the preferred response is better.
+type Strength string
+
+// Strengths from weakest to strongest.
+const (
+	StrengthNegligibly Strength = "negligibly"
+	StrengthSlightly   Strength = "slightly"
+	StrengthClearly    Strength = "clearly"
+	StrengthMuch       Strength = "much"
+)
+
+// Strengths lists every strength from weakest to strongest.
+var Strengths = []Strength{StrengthNegligibly, StrengthSlightly, StrengthClearly, StrengthMuch}
+
+// Criterion is one rubric dimension scored per response.
+type Criterion struct {
+	Key   string
+	Label string
+	Hint  string
+}
+
+// Rubric is the default set of criteria, each scored from ScoreMin to
+// ScoreMax.
+var Rubric = []Criterion{
+	{"helpful", "Helpful", "Does it do what the user asked, well?"},
+	{"honest", "Honest", "Is it accurate, and open about what it does not know?"},
+	{"harmless", "Harmless", "Does it avoid harm to the user and to others?"},
+	{"on_task", "On-task", "Does it stay on the user's request?"},
+}
+
+// Score bounds of the rubric.
+const (
+	ScoreMin = 1
+	ScoreMax = 5
+)
+
+// Scores maps a rubric criterion key to a score.
+type Scores map[string]int
+
+// Vote is what an annotator submits for one assignment.
+type Vote struct {
+	AssignmentID uuid.UUID
+	Verdict      Verdict
+	Preferred    uuid.UUID // set when Verdict is VerdictPreferred
+	Strength     Strength  // optional, only with VerdictPreferred
+	// Scores maps a response id to its rubric scores; optional.
+	Scores    map[uuid.UUID]Scores
+	Rationale string
+	Unsafe    bool
+}
+
+// MaxRationale is the longest rationale accepted, in bytes.
+const MaxRationale = 10000
+
+// Validate checks v against the assignment it answers.
+func (v Vote) Validate(a Assignment) error {
+	if !v.Verdict.Valid() {
+		return Errorf(ErrInvalid, "verdict %q is not one of preferred, tie, both_bad", v.Verdict)
+	}
+	if v.Verdict == VerdictPreferred {
+		if v.Preferred != a.Left.ID && v.Preferred != a.Right.ID {
+			return Errorf(ErrInvalid, "preferred response %s is not part of this comparison", v.Preferred)
+		}
+	} else if v.Preferred != uuid.Nil {
+		return Errorf(ErrInvalid, "a %s verdict names no preferred response", v.Verdict)
+	}
+	if v.Strength != "" && (v.Verdict != VerdictPreferred || !validStrength(v.Strength)) {
+		return Errorf(ErrInvalid, "strength %q needs a preferred response and one of "+
+			"negligibly, slightly, clearly, much", v.Strength)
+	}
+	if len(v.Rationale) > MaxRationale {
+		return Errorf(ErrInvalid, "rationale is %d bytes, the limit is %d", len(v.Rationale), MaxRationale)
+	}
+	return v.validateScores(a)
+}
+
+func (v Vote) validateScores(a Assignment) error {
+	for id, scores := range v.Scores {
+		if id != a.Left.ID && id != a.Right.ID {
+			return Errorf(ErrInvalid, "scores for response %s, which is not part of this comparison", id)
+		}
+		for key, s := range scores {
+			if !knownCriterion(key) {
+				return Errorf(ErrInvalid, "rubric criterion %q is unknown", key)
+			}
+			if s < ScoreMin || s > ScoreMax {
+				return Errorf(ErrInvalid, "score %d for %s is outside %d to %d", s, key, ScoreMin, ScoreMax)
+			}
+		}
+	}
+	return nil
+}
+
+func validStrength(s Strength) bool {
+	for _, k := range Strengths {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+func knownCriterion(key string) bool {
+	for _, c := range Rubric {
+		if c.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Judgment is one stored vote with everything recorded about it.
+type Judgment struct {
+	ID             uuid.UUID
+	ComparisonID   uuid.UUID
+	PromptID       uuid.UUID
+	ResponseAID    uuid.UUID
+	ResponseBID    uuid.UUID
+	AnnotatorID    uuid.UUID
+	Verdict        Verdict
+	Preferred      uuid.UUID
+	Strength       Strength
+	Scores         map[uuid.UUID]Scores
+	Rationale      string
+	Unsafe         bool
+	LeftResponseID uuid.UUID
+	ShownAt        time.Time
+	SubmittedAt    time.Time
+}

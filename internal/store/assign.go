@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pairwise/pairwise/internal/labeling"
+)
+
+// maxLeaseAttempts bounds how many locked-but-full comparisons one call to
+// NextAssignment steps over before it gives up with a conflict.
+const maxLeaseAttempts = 20
+
+// NextAssignment leases the next comparison of project p to annotatorID.
+// An annotator who still holds an unexpired lease in p gets that one back.
+// Otherwise the comparison with the fewest judgments that this annotator
+// has not judged, and that is not already leased to as many annotators as
+// it still needs, is locked with FOR UPDATE SKIP LOCKED and leased for
+// p.Lease. It returns an ErrNotFound error when nothing is left.
+func (db *DB) NextAssignment(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Assignment, error) {
+	var a labeling.Assignment
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		id, err := openLease(ctx, tx, p.ID, annotatorID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			id, err = leaseNext(ctx, tx, p, annotatorID)
+		}
+		if err != nil {
+			return err
+		}
+		a, err = loadAssignment(ctx, tx, id, annotatorID)
+		return err
+	})
+	return a, err
+}
+
+const openLeaseSQL = `SELECT a.id FROM assignments a
+	JOIN comparisons c ON c.id = a.comparison_id
+	WHERE a.annotator_id = $1 AND c.project_id = $2
+	  AND a.submitted_at IS NULL AND a.expires_at > now()
+	ORDER BY a.shown_at DESC LIMIT 1`
+
+func openLease(ctx context.Context, tx pgx.Tx, projectID, annotatorID uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := tx.QueryRow(ctx, openLeaseSQL, annotatorID, projectID).Scan(&id)
+	return id, err
+}
+
+// candidateSQL picks the least-judged comparison that annotator $2 may
+// take. Its lease count is read from the statement's snapshot, which may
+// be stale, so leaseNext checks it again once the row is locked.
+const candidateSQL = `SELECT c.id, c.response_a_id, c.response_b_id FROM comparisons c
+	WHERE c.project_id = $1 AND c.judgment_count < $3 AND c.id <> ALL($4)
+	  AND NOT EXISTS (SELECT 1 FROM judgments j
+	                  WHERE j.comparison_id = c.id AND j.annotator_id = $2)
+	  AND c.judgment_count + (SELECT count(*) FROM assignments a
+	        WHERE a.comparison_id = c.id AND a.submitted_at IS NULL
+	          AND a.expires_at > now()) < $3
+	ORDER BY c.judgment_count, c.seq
+	LIMIT 1
+	FOR UPDATE OF c SKIP LOCKED`
+
+// roomSQL counts, with a fresh snapshot taken after the row lock, whether
+// comparison $1 still needs another annotator and $2 has not judged it.
+const roomSQL = `SELECT c.judgment_count + (SELECT count(*) FROM assignments a
+	        WHERE a.comparison_id = c.id AND a.submitted_at IS NULL
+	          AND a.expires_at > now()) < $3
+	  AND NOT EXISTS (SELECT 1 FROM judgments j
+	                  WHERE j.comparison_id = c.id AND j.annotator_id = $2)
+	FROM comparisons c WHERE c.id = $1`
+
+func leaseNext(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uuid.UUID) (uuid.UUID, error) {
+	tried := []uuid.UUID{}
+	for range maxLeaseAttempts {
+		var cid, ra, rb uuid.UUID
+		err := tx.QueryRow(ctx, candidateSQL, p.ID, annotatorID, p.JudgmentsWanted, tried).
+			Scan(&cid, &ra, &rb)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return uuid.Nil, labeling.Errorf(labeling.ErrNotFound,
+				"no comparisons left for you in project %s", p.Name)
+		}
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("find next comparison in project %s: %w", p.ID, err)
+		}
+
+		var room bool
+		if err := tx.QueryRow(ctx, roomSQL, cid, annotatorID, p.JudgmentsWanted).Scan(&room); err != nil {
+			return uuid.Nil, fmt.Errorf("check comparison %s: %w", cid, err)
+		}
+		if !room {
+			tried = append(tried, cid)
+			continue
+		}
+		return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease)
+	}
+	return uuid.Nil, labeling.Errorf(labeling.ErrConflict,
+		"every free comparison was taken while searching; try again")
+}
+
+func insertLease(ctx context.Context, tx pgx.Tx, comparisonID, annotatorID, ra, rb uuid.UUID,
+	lease time.Duration) (uuid.UUID, error) {
+	// The side each response is shown on is drawn per assignment, so it
+	// never follows the import order or an imported label.
+	left := ra
+	if rand.IntN(2) == 1 {
+		left = rb
+	}
+	id := uuid.New()
+	_, err := tx.Exec(ctx, `INSERT INTO assignments
+		(id, comparison_id, annotator_id, left_response_id, expires_at)
+		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')`,
+		id, comparisonID, annotatorID, left, lease.Seconds())
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("lease comparison %s: %w", comparisonID, err)
+	}
+	return id, nil
+}
+
+const assignmentSQL = `SELECT a.id, a.comparison_id, c.project_id, p.messages,
+		a.left_response_id, a.shown_at, a.expires_at,
+		ra.id, ra.content, ra.model, rb.id, rb.content, rb.model
+	FROM assignments a
+	JOIN comparisons c ON c.id = a.comparison_id
+	JOIN prompts p ON p.id = c.prompt_id
+	JOIN responses ra ON ra.id = c.response_a_id
+	JOIN responses rb ON rb.id = c.response_b_id
+	WHERE a.id = $1 AND a.annotator_id = $2`
+
+func loadAssignment(ctx context.Context, q pgx.Tx, id, annotatorID uuid.UUID) (labeling.Assignment, error) {
+	var a labeling.Assignment
+	var messages []byte
+	var leftID uuid.UUID
+	var ra, rb labeling.Response
+	err := q.QueryRow(ctx, assignmentSQL, id, annotatorID).Scan(&a.ID, &a.ComparisonID,
+		&a.ProjectID, &messages, &leftID, &a.ShownAt, &a.ExpiresAt,
+		&ra.ID, &ra.Content, &ra.Model, &rb.ID, &rb.Content, &rb.Model)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, labeling.Errorf(labeling.ErrNotFound, "assignment %s not found", id)
+	}
+	if err != nil {
+		return a, fmt.Errorf("load assignment %s: %w", id, err)
+	}
+	if err := json.Unmarshal(messages, &a.Prompt); err != nil {
+		return a, fmt.Errorf("decode prompt of assignment %s: %w", id, err)
+	}
+
+	a.Left, a.Right = ra, rb
+	if leftID == rb.ID {
+		a.Left, a.Right = rb, ra
+	}
+	return a, nil
+}
+
+// Assignment returns assignment id if it belongs to annotatorID, or an
+// ErrNotFound error.
+func (db *DB) Assignment(ctx context.Context, id, annotatorID uuid.UUID) (labeling.Assignment, error) {
+	var a labeling.Assignment
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var err error
+		a, err = loadAssignment(ctx, tx, id, annotatorID)
+		return err
+	})
+	return a, err
+}
+
+// Progress counts annotatorID's judgments in project p and the
+// comparisons still open to them.
+func (db *DB) Progress(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Progress, error) {
+	var pr labeling.Progress
+	err := db.pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
+		  WHERE c.project_id = $1 AND j.annotator_id = $2),
+		(SELECT count(*) FROM comparisons c
+		  WHERE c.project_id = $1 AND c.judgment_count < $3
+		    AND NOT EXISTS (SELECT 1 FROM judgments j
+		                    WHERE j.comparison_id = c.id AND j.annotator_id = $2))`,
+		p.ID, annotatorID, p.JudgmentsWanted).Scan(&pr.Done, &pr.Left)
+	if err != nil {
+		return pr, fmt.Errorf("count progress of %s in project %s: %w", annotatorID, p.ID, err)
+	}
+	return pr, nil
+}

@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS judgments;
+DROP TABLE IF EXISTS assignments;
+DROP TABLE IF EXISTS comparisons;
+DROP TABLE IF EXISTS responses;
+DROP TABLE IF EXISTS prompts;
+DROP TABLE IF EXISTS import_batches;
+DROP TABLE IF EXISTS projects;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS users;
