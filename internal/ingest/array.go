@@ -40,11 +40,25 @@ func readArray(in io.Reader, line int, imp *importer) error {
 		// raw is the element's exact bytes, so it starts len(raw) bytes
 		// before the decoder's offset.
 		start := counter.lineAt(end - int64(len(raw)))
+		if len(raw) > imp.opts.MaxLineBytes {
+			// The reader's limit has slack, so an element may pass it
+			// and still be over the maximum.
+			imp.result.Read++
+			imp.reject(start, elementTooLargeError(imp.opts.MaxLineBytes))
+			continue
+		}
 		if err := imp.record(start, raw); err != nil {
 			return err
 		}
 	}
 	return closeArray(imp, counter, dec)
+}
+
+// elementTooLargeError reports an array element over the maximum size and
+// how to proceed.
+func elementTooLargeError(max int) error {
+	return fieldError("", "array element is over the limit of %d bytes; %s",
+		max, raiseLimitHint)
 }
 
 // closeArray reads the closing bracket and checks that nothing but
@@ -61,7 +75,8 @@ func closeArray(imp *importer, counter *countingReader, dec *json.Decoder) error
 		return arrayError(imp, counter, dec, err)
 	}
 	imp.reject(counter.lineAt(dec.InputOffset()), fieldError("",
-		"unexpected data after the end of the JSON array; give one array or one record per line (JSONL)"))
+		"unexpected data after the end of the JSON array; "+
+			"give one array or one record per line (JSONL)"))
 	return errStop
 }
 
@@ -73,10 +88,7 @@ func arrayError(imp *importer, counter *countingReader, dec *json.Decoder, err e
 	switch {
 	case errors.Is(err, errElementTooLarge):
 		imp.result.Read++
-		imp.reject(elementLine(counter, dec), fieldError("",
-			"array element is over the limit of %d bytes; "+
-				"split the record or raise the limit with --max-line-bytes or PAIRWISE_MAX_LINE_BYTES",
-			imp.opts.MaxLineBytes))
+		imp.reject(elementLine(counter, dec), elementTooLargeError(imp.opts.MaxLineBytes))
 	case errors.As(err, &syntaxErr):
 		// Offset counts the bytes read up to and including the bad one.
 		imp.result.Read++
@@ -107,8 +119,9 @@ func elementLine(counter *countingReader, dec *json.Decoder) int {
 
 // countingReader counts the bytes and newlines that the decoder reads, so
 // that offsets from json.Decoder.InputOffset can be turned into line
-// numbers. It refuses to read more than limit bytes past mark, the end of
-// the last element, so an oversized element fails instead of filling memory.
+// numbers. Reading more than limit bytes past mark, the end of the last
+// element, returns errElementTooLarge, so an oversized element fails
+// instead of filling memory.
 type countingReader struct {
 	in       io.Reader
 	read     int64   // bytes returned so far
@@ -137,8 +150,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // lineAt returns the line number of the byte at offset. Offsets must not
-// decrease from one call to the next; an earlier one gets the line of the
-// latest.
+// decrease from one call to the next, because an earlier offset gets the
+// line of the latest one.
 func (c *countingReader) lineAt(offset int64) int {
 	for len(c.newlines) > 0 && c.newlines[0] < offset {
 		c.line++

@@ -48,7 +48,8 @@ func decodeCompletion(field string, raw json.RawMessage) (labeling.Candidate, er
 	case "object":
 		return decodeCompletionObject(field, raw)
 	default:
-		return labeling.Candidate{}, fieldError(field, "want a string or an object with content, got %s", kind)
+		return labeling.Candidate{}, fieldError(field,
+			"want a string or an object with content, got %s", kind)
 	}
 }
 
@@ -75,7 +76,7 @@ func decodeCompletionObject(field string, raw json.RawMessage) (labeling.Candida
 // distinct completions remain.
 func dropRepeats(prompt labeling.Conversation, candidates []labeling.Candidate) outcome {
 	first := make(map[string]int, len(candidates))
-	kept := make([]labeling.Candidate, 0, len(candidates))
+	distinct := make([]labeling.Candidate, 0, len(candidates))
 	var repeats []string
 	for i, c := range candidates {
 		if j, seen := first[c.Content]; seen {
@@ -83,12 +84,12 @@ func dropRepeats(prompt labeling.Conversation, candidates []labeling.Candidate) 
 			continue
 		}
 		first[c.Content] = i
-		kept = append(kept, c)
+		distinct = append(distinct, c)
 	}
 
 	var out outcome
-	if len(kept) >= 2 {
-		out.row = &labeling.Row{Prompt: prompt, Candidates: kept}
+	if len(distinct) >= 2 {
+		out.row = &labeling.Row{Prompt: prompt, Candidates: distinct}
 	}
 	if len(repeats) > 0 {
 		detail := strings.Join(repeats, ", ")

@@ -9,9 +9,9 @@ import (
 // the file's own naming (empty when the whole record is at fault) and the
 // reason.
 type LineError struct {
-	Line   int
-	Field  string
-	Reason string
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
 }
 
 // Error formats e as `line 12: field "response_a": want a string, got

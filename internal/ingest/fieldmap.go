@@ -39,7 +39,8 @@ func ParseFieldMap(s string) (FieldMap, error) {
 			return nil, err
 		}
 		if _, dup := m[canonical]; dup {
-			return nil, fmt.Errorf("invalid field map entry %q: %s is mapped twice", entry, canonical)
+			return nil, fmt.Errorf("invalid field map entry %q: %s is mapped twice",
+				entry, canonical)
 		}
 		m[canonical] = source
 	}
@@ -51,12 +52,14 @@ func ParseFieldMap(s string) (FieldMap, error) {
 func parseFieldEntry(entry string) (canonical, source string, err error) {
 	canonical, source, ok := strings.Cut(entry, "=")
 	if !ok {
-		return "", "", fmt.Errorf("invalid field map entry %q: want canonical=file_field, canonical one of %s",
+		return "", "", fmt.Errorf("invalid field map entry %q: "+
+			"want canonical=file_field, canonical one of %s",
 			entry, strings.Join(canonicalFields, ", "))
 	}
 	canonical = strings.TrimSpace(canonical)
 	if !slices.Contains(canonicalFields, canonical) {
-		return "", "", fmt.Errorf("invalid field map entry %q: unknown canonical field %q, want one of %s",
+		return "", "", fmt.Errorf("invalid field map entry %q: "+
+			"unknown canonical field %q, want one of %s",
 			entry, canonical, strings.Join(canonicalFields, ", "))
 	}
 
@@ -68,8 +71,8 @@ func parseFieldEntry(entry string) (canonical, source string, err error) {
 		}
 	}
 	if len(parts) > 1 && slices.Contains(unjoinableFields, canonical) {
-		return "", "", fmt.Errorf("invalid field map entry %q: %s is not text, so it cannot join fields with +",
-			entry, canonical)
+		return "", "", fmt.Errorf("invalid field map entry %q: "+
+			"%s is not text, so it cannot join fields with +", entry, canonical)
 	}
 	return canonical, strings.Join(parts, "+"), nil
 }

@@ -36,7 +36,8 @@ func parseHH(rec record) (outcome, error) {
 	// Compare before validating: in real data a transcript that ends with
 	// two Assistant turns is one whose prompt differs from its sibling's.
 	if !slices.Equal(chosen.prompt, rejected.prompt) {
-		detail := fmt.Sprintf("chosen and rejected differ before their last Assistant turn (%d and %d earlier turns)",
+		detail := fmt.Sprintf("chosen and rejected differ before their last "+
+			"Assistant turn (%d and %d earlier turns)",
 			len(chosen.prompt), len(rejected.prompt))
 		return skipped(SkipPromptsDiffer, detail), nil
 	}

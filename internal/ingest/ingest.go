@@ -74,13 +74,15 @@ func (o Options) withDefaults() (Options, error) {
 		return o, err
 	}
 	if o.MaxLineBytes < 0 {
-		return o, fmt.Errorf("invalid maximum line size %d bytes: want a positive number", o.MaxLineBytes)
+		return o, fmt.Errorf("invalid maximum line size %d bytes: want a positive number",
+			o.MaxLineBytes)
 	}
 	if o.MaxLineBytes == 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
 	}
 	if o.MaxErrors < 0 {
-		return o, fmt.Errorf("invalid maximum error count %d: want a positive number", o.MaxErrors)
+		return o, fmt.Errorf("invalid maximum error count %d: want a positive number",
+			o.MaxErrors)
 	}
 	if o.MaxErrors == 0 {
 		o.MaxErrors = DefaultMaxErrors
@@ -106,9 +108,9 @@ const (
 
 // Skip is a well-formed record that was left out, in whole or in part.
 type Skip struct {
-	Line   int
-	Reason SkipReason
-	Detail string
+	Line   int        `json:"line"`
+	Reason SkipReason `json:"reason"`
+	Detail string     `json:"detail"`
 }
 
 // Result is the summary of one Read.

@@ -9,7 +9,7 @@ import (
 )
 
 // readLines reads JSONL: one record per line, with blank lines ignored.
-// line is the number of the first line in.
+// line is the number of the line that in starts on.
 func readLines(in *bufio.Reader, line int, imp *importer) error {
 	lines := &lineReader{in: in, max: imp.opts.MaxLineBytes, line: line - 1}
 	for {
@@ -34,15 +34,18 @@ func readLines(in *bufio.Reader, line int, imp *importer) error {
 	}
 }
 
+// raiseLimitHint is the advice given for a record over the maximum size.
+const raiseLimitHint = "split the record or raise the limit " +
+	"with --max-line-bytes or PAIRWISE_MAX_LINE_BYTES"
+
 // tooLongError reports a line over the maximum size and how to proceed.
 func tooLongError(size, max int) error {
-	return fieldError("", "line is %d bytes, over the limit of %d bytes; "+
-		"split the record or raise the limit with --max-line-bytes or PAIRWISE_MAX_LINE_BYTES",
-		size, max)
+	return fieldError("", "line is %d bytes, over the limit of %d bytes; %s",
+		size, max, raiseLimitHint)
 }
 
-// lineReader splits its input into lines without holding more than max
-// bytes of one line, plus one read buffer.
+// lineReader splits its input into lines. It holds at most max+2 bytes of
+// a line, plus the bufio.Reader's buffer.
 type lineReader struct {
 	in   *bufio.Reader
 	max  int

@@ -15,20 +15,22 @@ import (
 var errStop = errors.New("stop reading")
 
 // Read parses r and calls emit once per usable row, in file order, with
-// Row.Line set to the record's line. r is JSONL or one JSON array, either
-// of them optionally gzip-compressed.
+// Row.Line set to the line where the record starts. r is JSONL or one JSON
+// array, either of them optionally gzip-compressed.
 //
 // A well-formed record that cannot be used is listed in Result.Skipped. A
-// malformed record makes Read return a *MalformedError after the whole input
-// has been read, and emit is not called again after the first one. Rows
+// malformed record makes Read return a *MalformedError once the whole input
+// has been read, and emit is not called for any record after it. Rows
 // emitted before it must be discarded by the caller, for example by rolling
 // back the transaction that stored them. Inside a JSON array, a syntax error
-// or an element over MaxLineBytes ends the reading there.
+// or an element over MaxLineBytes ends the reading there, and so does a
+// first record whose format cannot be detected.
 //
 // An error returned by emit stops Read and is returned wrapped with the
 // line. A cancelled ctx stops Read with an error that wraps ctx.Err(). An
-// input without records returns a zero Result and no error.
-func Read(ctx context.Context, r io.Reader, opts Options, emit func(labeling.Row) error) (Result, error) {
+// input without records returns Result.Read 0 and no error.
+func Read(ctx context.Context, r io.Reader, opts Options,
+	emit func(labeling.Row) error) (Result, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return Result{}, err
@@ -40,8 +42,8 @@ func Read(ctx context.Context, r io.Reader, opts Options, emit func(labeling.Row
 	imp := &importer{ctx: ctx, opts: opts, emit: emit}
 	imp.use(opts.Format)
 
-	// A JSON array is told from JSONL by its first byte that is not
-	// whitespace.
+	// The first byte that is not whitespace distinguishes a JSON array
+	// from JSONL.
 	first, line, err := skipSpace(in)
 	switch {
 	case err != nil:

@@ -406,3 +406,30 @@ func TestReadInvalidOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestReadArrayElementJustOverLimit(t *testing.T) {
+	// An element a few bytes over the limit is within the reader's slack,
+	// so it is rejected after decoding and the elements after it are read.
+	const limit = 200
+	over := pairLine(strings.Repeat("b", limit))
+	input := "[\n" + pairLine("one") + ",\n" + over + ",\n" + `{"prompt": 1}` + "\n]"
+
+	_, res, err := readString(t, input, Options{MaxLineBytes: limit})
+	malformed := mustMalformed(t, err)
+
+	if res.Read != 3 {
+		t.Errorf("records read: got %v, want %v", res.Read, 3)
+	}
+	if malformed.Total != 2 {
+		t.Fatalf("malformed records: got %v, want %v", malformed.Total, 2)
+	}
+	if got := malformed.Lines[0].Line; got != 3 {
+		t.Errorf("line: got %v, want %v", got, 3)
+	}
+	if got := malformed.Lines[0].Reason; !strings.Contains(got, "over the limit of 200 bytes") {
+		t.Errorf("reason: got %q, want it to name the limit", got)
+	}
+	if got := malformed.Lines[1].Line; got != 4 {
+		t.Errorf("next malformed line: got %v, want %v", got, 4)
+	}
+}

@@ -22,7 +22,8 @@ type record struct {
 // silently replaces invalid bytes with U+FFFD.
 func decodeRecord(raw []byte, names FieldMap) (record, error) {
 	if !utf8.Valid(raw) {
-		return record{}, fieldError("", "invalid UTF-8 at byte %d of the record", invalidUTF8Offset(raw))
+		return record{}, fieldError("", "invalid UTF-8 at byte %d of the record",
+			invalidUTF8Offset(raw))
 	}
 	var members map[string]json.RawMessage
 	err := json.Unmarshal(raw, &members)
@@ -78,7 +79,8 @@ func (r record) isSet(canonical string) bool {
 func (r record) value(canonical string) (json.RawMessage, string, error) {
 	sources := r.names.sources(canonical)
 	if len(sources) > 1 {
-		return nil, sources[0], fieldError(sources[0], "%s is read from several fields joined with +, but it must be a single field here", canonical)
+		return nil, sources[0], fieldError(r.names.fileName(canonical),
+			"%s must be read from one field, not several joined with +", canonical)
 	}
 	raw, ok := r.members[sources[0]]
 	if !ok {
@@ -109,7 +111,7 @@ func (r record) text(canonical string) (string, error) {
 	return strings.Join(parts, "\n\n"), nil
 }
 
-// optionalText returns a string field that may be absent or null; ok
+// optionalText returns a string field that may be absent or null, and
 // reports whether it was set.
 func (r record) optionalText(canonical string) (s string, ok bool, err error) {
 	if !r.isSet(canonical) {
@@ -145,7 +147,8 @@ func (r record) textOrMessages(canonical string) (textOrMessages, error) {
 		msgs, err := decodeMessages(field, raw)
 		return textOrMessages{messages: msgs}, err
 	default:
-		return textOrMessages{}, fieldError(field, "want a string or a list of messages, got %s", kind)
+		return textOrMessages{}, fieldError(field,
+			"want a string or a list of messages, got %s", kind)
 	}
 }
 

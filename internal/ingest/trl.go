@@ -53,7 +53,8 @@ func readCompletion(rec record, canonical string) (string, error) {
 	}
 	field := rec.names.fileName(canonical)
 	if len(v.messages) != 1 {
-		return "", fieldError(field, "want a list of exactly one assistant message, got %d messages", len(v.messages))
+		return "", fieldError(field,
+			"want a list of exactly one assistant message, got %d messages", len(v.messages))
 	}
 	if role := v.messages[0].Role; role != labeling.RoleAssistant {
 		return "", fieldError(field+"[0].role", "want role assistant, got %q", role)
@@ -129,7 +130,8 @@ func splitMessagePrompt(rec record, chosen, rejected []labeling.Message) (outcom
 	}
 	restChosen, restRejected := chosen[n:], rejected[n:]
 	if !isOneReply(restChosen) || !isOneReply(restRejected) {
-		detail := fmt.Sprintf("messages in common: %d, after them chosen has %d and rejected %d; want one assistant message each",
+		detail := fmt.Sprintf("messages in common: %d, after them chosen has %d "+
+			"and rejected %d; want one assistant message each",
 			n, len(restChosen), len(restRejected))
 		return skipped(SkipPromptsDiffer, detail), nil
 	}
