@@ -52,6 +52,9 @@ func (s *Server) submitJudgment(w http.ResponseWriter, r *http.Request) {
 	user := userFrom(r.Context())
 	vote, err := parseVote(r)
 	if err == nil {
+		err = s.checkAssignmentProject(r, vote.AssignmentID, p)
+	}
+	if err == nil {
 		_, _, err = s.db.Submit(r.Context(), user.ID, vote)
 	}
 	next := "/projects/" + p.ID.String() + "/label"
@@ -66,6 +69,19 @@ func (s *Server) submitJudgment(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// checkAssignmentProject returns an ErrNotFound error unless the user's
+// assignment belongs to project p, so a URL cannot mix two projects.
+func (s *Server) checkAssignmentProject(r *http.Request, assignmentID uuid.UUID, p labeling.Project) error {
+	a, err := s.db.Assignment(r.Context(), assignmentID, userFrom(r.Context()).ID)
+	if err != nil {
+		return err
+	}
+	if a.ProjectID != p.ID {
+		return labeling.Errorf(labeling.ErrNotFound, "assignment %s not found in project %s", assignmentID, p.Name)
+	}
+	return nil
 }
 
 // renderLabelAgain shows the assignment again with the reason its vote

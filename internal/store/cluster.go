@@ -53,6 +53,10 @@ type Cluster struct {
 	owned     bool // started by us, so Stop stops it
 }
 
+// postgresBinGlob matches the server binaries of Debian's and Ubuntu's
+// PostgreSQL packages, one folder per major version.
+var postgresBinGlob = "/usr/lib/postgresql/*/bin"
+
 // FindPostgres returns the folder that holds initdb and pg_ctl: the one on
 // PATH, or else the newest /usr/lib/postgresql/*/bin.
 func FindPostgres() (string, error) {
@@ -62,7 +66,7 @@ func FindPostgres() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(postgresBinGlob)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, dir := range dirs {
 		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {

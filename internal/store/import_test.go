@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/pairwise/pairwise/internal/labeling"
+	"github.com/pairwise/pairwise/internal/store"
 	"github.com/pairwise/pairwise/internal/store/storetest"
 )
 
@@ -203,25 +204,44 @@ func TestImportSourceLabel(t *testing.T) {
 			r.Label = tt.label
 			importRows(t, db, p, r)
 
-			var verdict, preferred *string
+			var verdict *string
+			var preferred *uuid.UUID
 			var line int
-			err := db.Pool().QueryRow(context.Background(), `SELECT c.source_verdict,
-					(SELECT content FROM responses WHERE id = c.source_preferred_id), c.source_line
-				FROM comparisons c`).Scan(&verdict, &preferred, &line)
+			err := db.Pool().QueryRow(context.Background(), `SELECT source_verdict,
+				source_preferred_id, source_line FROM comparisons`).Scan(&verdict, &preferred, &line)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(verdict, tt.wantVerdict) {
 				t.Errorf("source_verdict: got %v, want %v", deref(verdict), deref(tt.wantVerdict))
 			}
-			if deref(preferred) != tt.wantPreferred {
-				t.Errorf("source_preferred_id content: got %q, want %q", deref(preferred), tt.wantPreferred)
+			if tt.wantPreferred == "" && preferred != nil {
+				t.Errorf("source_preferred_id: got %v, want null", *preferred)
+			}
+			if tt.wantPreferred != "" {
+				want := responseID(t, db, tt.wantPreferred)
+				if preferred == nil || *preferred != want {
+					t.Errorf("source_preferred_id: got %v, want %v (response %q)",
+						preferred, want, tt.wantPreferred)
+				}
 			}
 			if line != 7 {
 				t.Errorf("source_line: got %d, want 7", line)
 			}
 		})
 	}
+}
+
+// responseID returns the id of the only response whose content is content.
+func responseID(tb testing.TB, db *store.DB, content string) uuid.UUID {
+	tb.Helper()
+	var id uuid.UUID
+	err := db.Pool().QueryRow(context.Background(),
+		`SELECT id FROM responses WHERE content = $1`, content).Scan(&id)
+	if err != nil {
+		tb.Fatalf("find response %q: %v", content, err)
+	}
+	return id
 }
 
 func ptr(s string) *string { return &s }
