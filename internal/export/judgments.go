@@ -63,6 +63,9 @@ func toJudgmentRow(j labeling.Judgment) judgmentRow {
 		Verdict: j.Verdict, Scores: j.Scores, Rationale: j.Rationale, Unsafe: j.Unsafe,
 		LeftResponseID: j.LeftResponseID, ShownAt: j.ShownAt, SubmittedAt: j.SubmittedAt,
 	}
+	if row.Scores == nil {
+		row.Scores = map[uuid.UUID]labeling.Scores{}
+	}
 	if j.Preferred != uuid.Nil {
 		row.Preferred = &j.Preferred
 	}

@@ -91,30 +91,49 @@ func BenchmarkImportHHOverHTTP(b *testing.B) {
 // timed), then every annotator submits benchJudgmentsEach judgments. One
 // judgment is what a browser does: POST the labeling form, get the 303 and
 // GET the next label page. The latency metrics are per judgment.
+//
+// The queue's query plans depend on the planner's statistics, so each
+// judgments_wanted case runs twice. analyzed labels in a database that
+// already holds a labeled project and runs ANALYZE after each import, the
+// state that autovacuum converges to. fresh_database labels the first
+// project of a new database without ANALYZE, as on a server's first day
+// before autovacuum has gathered statistics.
 func BenchmarkLabelThroughput(b *testing.B) {
 	data := benchReadData(b, benchHHFile)
-	db := storetest.New(b)
-	srv := benchStartServer(b, db)
-	annotators := benchSignInAnnotators(b, db, srv, benchAnnotators)
+	warm := benchNewLabelEnv(b)
+	benchWarmUp(b, warm, data)
 
 	for _, wanted := range []int{1, 3} {
-		b.Run(fmt.Sprintf("judgments_wanted=%d", wanted), func(b *testing.B) {
-			benchLabel(b, db, data, annotators, wanted)
+		b.Run(fmt.Sprintf("judgments_wanted=%d/analyzed", wanted), func(b *testing.B) {
+			benchLabel(b, data, wanted, func() *benchLabelEnv { return warm }, true)
+		})
+		b.Run(fmt.Sprintf("judgments_wanted=%d/fresh_database", wanted), func(b *testing.B) {
+			benchLabel(b, data, wanted, func() *benchLabelEnv { return benchNewLabelEnv(b) }, false)
 		})
 	}
 }
 
-func benchLabel(b *testing.B, db *store.DB, data []byte, annotators []*benchAnnotator, wanted int) {
+// benchLabel measures labeling in a new project per iteration, in the
+// environment that env returns, running ANALYZE after the import when
+// analyze is true.
+func benchLabel(b *testing.B, data []byte, wanted int, env func() *benchLabelEnv, analyze bool) {
 	var latencies []time.Duration
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
-		name := fmt.Sprintf("label %d, %d judgments wanted", i, wanted)
-		p := benchCreateProject(b, db, name, wanted)
-		benchImport(b, db, p, data)
-		forms := benchFirstForms(b, annotators, p.ID)
+		e := env()
+		p := benchCreateProject(b, e.db, fmt.Sprintf("%s %d", b.Name(), i), wanted)
+		benchImport(b, e.db, p, data)
+		if analyze {
+			benchAnalyze(b, e.db)
+		}
+		forms := benchFirstForms(b, e.annotators, p.ID)
 
-		latencies = append(latencies, benchJudgeAll(b, annotators, forms)...)
-		benchCheckJudgments(b, db, p, len(annotators), benchJudgmentsEach)
+		before := benchAutoAnalyzeCount(b, e.db)
+		latencies = append(latencies, benchJudgeAll(b, e.annotators, forms)...)
+		if benchAutoAnalyzeCount(b, e.db) != before {
+			b.Logf("iteration %d: autovacuum analyzed a table while annotators were labeling", i)
+		}
+		benchCheckJudgments(b, e.db, p, len(e.annotators), benchJudgmentsEach)
 		b.StartTimer()
 	}
 
@@ -122,6 +141,53 @@ func benchLabel(b *testing.B, db *store.DB, data []byte, annotators []*benchAnno
 	b.ReportMetric(float64(len(latencies))/b.Elapsed().Seconds(), "judgments/s")
 	b.ReportMetric(benchMillis(benchPercentile(latencies, 0.50)), "p50_ms")
 	b.ReportMetric(benchMillis(benchPercentile(latencies, 0.99)), "p99_ms")
+}
+
+// benchLabelEnv is a loopback server on a fresh database with
+// benchAnnotators signed-in annotators.
+type benchLabelEnv struct {
+	db         *store.DB
+	annotators []*benchAnnotator
+}
+
+func benchNewLabelEnv(b *testing.B) *benchLabelEnv {
+	b.Helper()
+	db := storetest.New(b)
+	srv := benchStartServer(b, db)
+	return &benchLabelEnv{db: db, annotators: benchSignInAnnotators(b, db, srv, benchAnnotators)}
+}
+
+// benchWarmUp labels one project in e the way an iteration does and runs
+// ANALYZE, so that the planner's statistics count comparisons,
+// assignments and judgments.
+func benchWarmUp(b *testing.B, e *benchLabelEnv, data []byte) {
+	b.Helper()
+	p := benchCreateProject(b, e.db, "warm-up", 1)
+	benchImport(b, e.db, p, data)
+	benchJudgeAll(b, e.annotators, benchFirstForms(b, e.annotators, p.ID))
+	benchCheckJudgments(b, e.db, p, len(e.annotators), benchJudgmentsEach)
+	benchAnalyze(b, e.db)
+}
+
+// benchAnalyze updates the planner's statistics of every table.
+func benchAnalyze(b *testing.B, db *store.DB) {
+	b.Helper()
+	if _, err := db.Pool().Exec(context.Background(), "ANALYZE"); err != nil {
+		b.Fatalf("analyze: %v", err)
+	}
+}
+
+// benchAutoAnalyzeCount returns how many times autovacuum has analyzed
+// the tables of the current database.
+func benchAutoAnalyzeCount(b *testing.B, db *store.DB) int64 {
+	b.Helper()
+	var n int64
+	err := db.Pool().QueryRow(context.Background(),
+		`SELECT coalesce(sum(autoanalyze_count), 0) FROM pg_stat_user_tables`).Scan(&n)
+	if err != nil {
+		b.Fatalf("read autovacuum counts: %v", err)
+	}
+	return n
 }
 
 // benchJudgeAll starts the timer, lets every annotator submit

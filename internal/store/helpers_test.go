@@ -27,7 +27,7 @@ func row(line int, prompt string, contents ...string) labeling.Row {
 	return r
 }
 
-// newProject creates a project that wants judgments votes per comparison.
+// newProject creates a project that requires judgments votes per comparison.
 func newProject(tb testing.TB, db *store.DB, judgments int) labeling.Project {
 	tb.Helper()
 	p, err := db.CreateProject(context.Background(), labeling.Project{

@@ -14,6 +14,7 @@ import (
 )
 
 func TestImportAddCountsComparisons(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		rows           []labeling.Row
@@ -64,9 +65,9 @@ func TestImportAddCountsComparisons(t *testing.T) {
 			wantStored:     2,
 		},
 	}
+	db := storetest.New(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := storetest.New(t)
 			p := newProject(t, db, 1)
 			ctx := context.Background()
 			it, err := db.BeginImport(ctx, p.ID, "test.jsonl", uuid.Nil)
@@ -90,7 +91,8 @@ func TestImportAddCountsComparisons(t *testing.T) {
 			if err := it.Commit(ctx, "trl", nil); err != nil {
 				t.Fatal(err)
 			}
-			if got := countRows(t, db, "comparisons"); got != tt.wantStored {
+			stored := queryInt(t, db, `SELECT count(*) FROM comparisons WHERE project_id = $1`, p.ID)
+			if got := stored; got != tt.wantStored {
 				t.Errorf("comparisons stored: got %d, want %d", got, tt.wantStored)
 			}
 		})
@@ -98,6 +100,7 @@ func TestImportAddCountsComparisons(t *testing.T) {
 }
 
 func TestImportDuplicateInLaterBatch(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	ctx := context.Background()
@@ -134,6 +137,7 @@ func TestImportDuplicateInLaterBatch(t *testing.T) {
 }
 
 func TestImportRollbackLeavesNothing(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	ctx := context.Background()
@@ -158,6 +162,7 @@ func TestImportRollbackLeavesNothing(t *testing.T) {
 }
 
 func TestImportRollbackAfterCommitKeepsData(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	ctx := context.Background()
@@ -171,7 +176,9 @@ func TestImportRollbackAfterCommitKeepsData(t *testing.T) {
 	if err := it.Commit(ctx, "trl", nil); err != nil {
 		t.Fatal(err)
 	}
-	it.Rollback(ctx) // the deferred call of a caller; its error is ignored there too
+	// Callers defer Rollback and ignore its error, so after Commit it must
+	// leave the batch alone.
+	it.Rollback(ctx)
 
 	if got := countRows(t, db, "comparisons"); got != 1 {
 		t.Errorf("comparisons: got %d, want 1", got)
@@ -182,6 +189,7 @@ func TestImportRollbackAfterCommitKeepsData(t *testing.T) {
 }
 
 func TestImportSourceLabel(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		label         *labeling.SourceLabel
@@ -196,9 +204,9 @@ func TestImportSourceLabel(t *testing.T) {
 		{"tie", &labeling.SourceLabel{Verdict: labeling.VerdictTie}, ptr("tie"), ""},
 		{"both bad", &labeling.SourceLabel{Verdict: labeling.VerdictBothBad}, ptr("both_bad"), ""},
 	}
+	db := storetest.New(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := storetest.New(t)
 			p := newProject(t, db, 1)
 			r := row(7, "p", "first", "second")
 			r.Label = tt.label
@@ -208,7 +216,8 @@ func TestImportSourceLabel(t *testing.T) {
 			var preferred *uuid.UUID
 			var line int
 			err := db.Pool().QueryRow(context.Background(), `SELECT source_verdict,
-				source_preferred_id, source_line FROM comparisons`).Scan(&verdict, &preferred, &line)
+				source_preferred_id, source_line FROM comparisons WHERE project_id = $1`, p.ID).
+				Scan(&verdict, &preferred, &line)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +228,7 @@ func TestImportSourceLabel(t *testing.T) {
 				t.Errorf("source_preferred_id: got %v, want null", *preferred)
 			}
 			if tt.wantPreferred != "" {
-				want := responseID(t, db, tt.wantPreferred)
+				want := responseID(t, db, p, tt.wantPreferred)
 				if preferred == nil || *preferred != want {
 					t.Errorf("source_preferred_id: got %v, want %v (response %q)",
 						preferred, want, tt.wantPreferred)
@@ -232,12 +241,14 @@ func TestImportSourceLabel(t *testing.T) {
 	}
 }
 
-// responseID returns the id of the only response whose content is content.
-func responseID(tb testing.TB, db *store.DB, content string) uuid.UUID {
+// responseID returns the id of the only response in p whose content is
+// content.
+func responseID(tb testing.TB, db *store.DB, p labeling.Project, content string) uuid.UUID {
 	tb.Helper()
 	var id uuid.UUID
-	err := db.Pool().QueryRow(context.Background(),
-		`SELECT id FROM responses WHERE content = $1`, content).Scan(&id)
+	err := db.Pool().QueryRow(context.Background(), `SELECT r.id FROM responses r
+		JOIN prompts p ON p.id = r.prompt_id
+		WHERE p.project_id = $1 AND r.content = $2`, p.ID, content).Scan(&id)
 	if err != nil {
 		tb.Fatalf("find response %q: %v", content, err)
 	}
@@ -254,6 +265,7 @@ func deref(s *string) string {
 }
 
 func TestImportSharesPromptRows(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	system := labeling.Row{Line: 3, Prompt: labeling.Conversation{
@@ -284,6 +296,7 @@ func TestImportSharesPromptRows(t *testing.T) {
 }
 
 func TestImportPreservesMessages(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	prompt := labeling.Conversation{
@@ -308,6 +321,7 @@ func TestImportPreservesMessages(t *testing.T) {
 }
 
 func TestImportReport(t *testing.T) {
+	t.Parallel()
 	db := storetest.New(t)
 	p := newProject(t, db, 1)
 	other := newProject(t, db, 1)

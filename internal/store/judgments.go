@@ -126,9 +126,13 @@ func insertJudgment(ctx context.Context, tx pgx.Tx, annotatorID uuid.UUID, a lab
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("count judgment of comparison %s: %w", a.ComparisonID, err)
 	}
-	_, err = tx.Exec(ctx, `UPDATE assignments SET submitted_at = now() WHERE id = $1`, a.ID)
+	// Every open lease of this annotator on the comparison ends here, so a
+	// lease taken after an expired one cannot bring the comparison back.
+	_, err = tx.Exec(ctx, `UPDATE assignments SET submitted_at = now()
+		WHERE comparison_id = $1 AND annotator_id = $2 AND submitted_at IS NULL`,
+		a.ComparisonID, annotatorID)
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("close assignment %s: %w", a.ID, err)
+		return uuid.Nil, fmt.Errorf("close assignments of comparison %s: %w", a.ComparisonID, err)
 	}
 	return id, nil
 }
