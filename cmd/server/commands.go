@@ -222,4 +222,3 @@ func openOutput(path string) (io.Writer, func() error, error) {
 	}
 	return f, f.Close, nil
 }
-

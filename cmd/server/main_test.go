@@ -77,7 +77,7 @@ func TestUserAddRejectsBadInput(t *testing.T) {
 	url := storetest.URL(t)
 	cases := []struct {
 		name, stdin, want string
-		args            []string
+		args              []string
 	}{
 		{"short password", "short\n", "minimum is 8", []string{"--email", "a@example.com"}},
 		{"bad role", "a long password\n", `invalid --role "boss"`, []string{"--email", "a@example.com", "--role", "boss"}},

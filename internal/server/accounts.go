@@ -16,6 +16,10 @@ import (
 
 const sessionCookie = "pairwise_session"
 
+// timingHash is checked against the password of a login with an unknown
+// email.
+var timingHash, _ = auth.HashPassword("no account has this password")
+
 // badLogin is the one message for an unknown email and a wrong password,
 // so the form does not reveal which accounts exist.
 const badLogin = "Wrong email or password."
@@ -30,6 +34,9 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	token, err := s.startSession(r, email, password)
 	if err != nil {
@@ -66,6 +73,9 @@ func localPath(next string) string {
 func (s *Server) startSession(r *http.Request, email, password string) (string, error) {
 	u, hash, err := s.db.UserByEmail(r.Context(), email)
 	if errors.Is(err, labeling.ErrNotFound) {
+		// Checking a throwaway hash takes as long as a real check, so the
+		// response time does not tell which emails have accounts.
+		auth.CheckPassword(timingHash, password)
 		s.log.Warn("login with unknown email")
 		return "", labeling.Errorf(labeling.ErrForbidden, badLogin)
 	}
@@ -117,6 +127,9 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 
 // createUser adds an annotator from the admin form.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	_, err := s.addUser(r, email, r.PostFormValue("password"), labeling.UserAnnotator)
 	if err != nil {
@@ -154,7 +167,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		Password string `json:"password"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSONError(w, http.StatusBadRequest, `body must be JSON: {"email": "...", "password": "..."}`)
+		s.failJSONBody(w, r, err, `body must be JSON: {"email": "...", "password": "..."}`)
 		return
 	}
 	token, err := s.startSession(r, req.Email, req.Password)

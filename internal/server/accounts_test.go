@@ -461,3 +461,41 @@ func TestNoticeOnlyFixedTexts(t *testing.T) {
 		})
 	}
 }
+
+func TestAPILoginRejected(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	a.createUser(t, adminEmail, labeling.UserAdmin)
+
+	tests := []struct {
+		name, body string
+		wantStatus int
+		wantError  string
+	}{
+		{"wrong password", `{"email": "` + adminEmail + `", "password": "not-the-password"}`,
+			http.StatusUnauthorized, "wrong email or password"},
+		{"unknown email", `{"email": "nobody@example.test", "password": "` + testPassword + `"}`,
+			http.StatusUnauthorized, "wrong email or password"},
+		{"not json", `email=` + adminEmail, http.StatusBadRequest,
+			`body must be JSON: {"email": "...", "password": "..."}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := a.apiRequest(t, "", http.MethodPost, "/api/v1/sessions", strings.NewReader(tt.body), nil)
+			if res.status != tt.wantStatus {
+				t.Errorf("status: got %d, want %d", res.status, tt.wantStatus)
+			}
+			var got map[string]string
+			decodeJSON(t, res.body, &got)
+			if got["error"] != tt.wantError {
+				t.Errorf("error: got %q, want %q", got["error"], tt.wantError)
+			}
+			if _, ok := got["token"]; ok {
+				t.Errorf("response body has a token, want none")
+			}
+		})
+	}
+	if n := a.rowCounts(t)["sessions"]; n != 0 {
+		t.Errorf("sessions: got %d, want 0", n)
+	}
+}

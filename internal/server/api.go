@@ -53,7 +53,7 @@ func (s *Server) apiCreateProject(w http.ResponseWriter, r *http.Request) {
 		LeaseSeconds    int    `json:"lease_seconds"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		writeJSONError(w, http.StatusBadRequest, "body must be JSON like {\"name\": \"my project\"}: "+err.Error())
+		s.failJSONBody(w, r, err, `body must be JSON like {"name": "my project"}: `+err.Error())
 		return
 	}
 	p, err := s.db.CreateProject(r.Context(), labeling.Project{Name: req.Name, Description: req.Description,
@@ -95,7 +95,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 	if errors.As(err, &malformed) {
 		s.log.Warn("import rejected", "project_id", p.ID, "error", err)
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
-			"error": "import rejected: malformed records, nothing was imported",
+			"error":           "import rejected: malformed records, nothing was imported",
 			"malformed_lines": malformed.Lines, "malformed_total": malformed.Total,
 		})
 		return

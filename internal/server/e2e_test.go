@@ -122,7 +122,19 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("find %s: %v", email, err)
 		}
-		votes = append(votes, labelThirty(t, a, a.login(t, email), project, n, u.ID, len(votes))...)
+		votes = append(votes, labelVotes(t, a, a.login(t, email), project, n, u.ID, len(votes))...)
+	}
+
+	// Each annotator gave 24 preferred verdicts, and each decides its
+	// comparison because a comparison gets one judgment.
+	preferred := 0
+	for _, v := range votes {
+		if v.verdict == labeling.VerdictPreferred {
+			preferred++
+		}
+	}
+	if preferred != 48 {
+		t.Fatalf("preferred votes: got %d, want 48", preferred)
 	}
 
 	projectPath := "/projects/" + project.ID.String()
@@ -258,10 +270,10 @@ func importHH(tb testing.TB, a *testApp, token string, project uuid.UUID, path s
 	}
 }
 
-// labelThirty has annotator n submit votesPerAnnotator forms and returns
+// labelVotes has annotator n submit votesPerAnnotator forms and returns
 // the votes in submission order. judgedBefore counts the project's
 // judgments by other annotators, which the progress text subtracts.
-func labelThirty(tb testing.TB, a *testApp, c *client, p labeling.Project, n int, annotator uuid.UUID,
+func labelVotes(tb testing.TB, a *testApp, c *client, p labeling.Project, n int, annotator uuid.UUID,
 	judgedBefore int) []castVote {
 	tb.Helper()
 	total := hhRecords - len(hhPromptsDiffer)

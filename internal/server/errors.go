@@ -63,3 +63,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetIndent("", "  ")
 	enc.Encode(v)
 }
+
+// failJSONBody answers a request whose JSON body could not be decoded: 413
+// when it was too large, else 400 with msg.
+func (s *Server) failJSONBody(w http.ResponseWriter, r *http.Request, err error, msg string) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSONError(w, http.StatusBadRequest, msg)
+}

@@ -115,6 +115,10 @@ func parseVote(r *http.Request) (labeling.Vote, error) {
 	}
 	v.AssignmentID = id
 	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return v, err
+		}
 		return v, labeling.Errorf(labeling.ErrInvalid, "read form: %v", err)
 	}
 
@@ -164,4 +168,3 @@ func parseScores(r *http.Request) (map[uuid.UUID]labeling.Scores, error) {
 	}
 	return scores, nil
 }
-

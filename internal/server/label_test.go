@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -338,5 +339,78 @@ func TestLabelExpiredLease(t *testing.T) {
 				t.Errorf("voters: got %q, want %q", voters, tt.wantVoters)
 			}
 		})
+	}
+}
+
+func TestLabelConcurrentSubmit(t *testing.T) {
+	t.Parallel()
+	s := seedApp(t)
+	annotator := s.login(t, annotatorEmail)
+	form := openLabelForm(t, annotator, s.project)
+	body := url.Values{"verdict": {form.left.String()}}.Encode()
+
+	// Several copies of one form arrive at once, as from a double click
+	// or a retrying proxy.
+	const copies = 5
+	statuses := make(chan int, copies)
+	errs := make(chan error, copies)
+	var wg sync.WaitGroup
+	for range copies {
+		wg.Go(func() {
+			req, err := http.NewRequest(http.MethodPost, annotator.base+form.action, strings.NewReader(body))
+			if err != nil {
+				errs <- err
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := annotator.http.Do(req)
+			if err != nil {
+				errs <- err
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	close(errs)
+
+	for err := range errs {
+		t.Errorf("post: %v", err)
+	}
+	for status := range statuses {
+		if status != http.StatusSeeOther {
+			t.Errorf("status: got %d, want %d", status, http.StatusSeeOther)
+		}
+	}
+	if n := len(s.judgments(t, s.project)); n != 1 {
+		t.Errorf("judgments: got %d, want 1", n)
+	}
+}
+
+func TestLabelAssignmentOfOtherProject(t *testing.T) {
+	t.Parallel()
+	s := seedApp(t)
+	other := s.createProject(t, "Other project")
+	s.importPairs(t, other, `{"prompt": "Pick a fruit.", "response_a": "An apple.", "response_b": "A brick."}`+"\n")
+	annotator := s.login(t, annotatorEmail)
+	form := openLabelForm(t, annotator, s.project)
+
+	// The assignment is the annotator's own, but the URL names the other
+	// project.
+	path := "/projects/" + other.ID.String() + "/label/" + form.assignmentID.String()
+	res := annotator.postForm(path, url.Values{"verdict": {form.left.String()}})
+	if res.status != http.StatusNotFound {
+		t.Errorf("status: got %d, want %d", res.status, http.StatusNotFound)
+	}
+	want := "assignment " + form.assignmentID.String() + " not found in project Other project"
+	if got := errorParagraph(res.text()); got != want {
+		t.Errorf("message: got %q, want %q", got, want)
+	}
+	for _, p := range []labeling.Project{s.project, other} {
+		if n := len(s.judgments(t, p)); n != 0 {
+			t.Errorf("judgments in %s: got %d, want 0", p.Name, n)
+		}
 	}
 }

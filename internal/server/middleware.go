@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -72,9 +73,15 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-func limitBody(n int64) func(http.Handler) http.Handler {
+// limitBody rejects a request whose declared body is over n bytes with
+// 413 and caps the body it reads at n bytes.
+func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				s.fail(w, r, &http.MaxBytesError{Limit: n})
+				return
+			}
 			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
 		})
@@ -130,6 +137,22 @@ func (s *Server) requireUser(next http.Handler) http.Handler {
 		}
 		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
+}
+
+// parseForm reads the request's form and answers 413 or 400 itself when
+// it cannot, in which case it returns false.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	err := r.ParseForm()
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		s.fail(w, r, err)
+	} else {
+		s.fail(w, r, labeling.Errorf(labeling.ErrInvalid, "read form: %v", err))
+	}
+	return false
 }
 
 func (s *Server) requireAdmin(next http.Handler) http.Handler {

@@ -50,6 +50,9 @@ func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	p, err := s.db.CreateProject(r.Context(), labeling.Project{Name: name})
 	if err != nil {

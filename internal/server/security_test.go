@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/pairwise/pairwise/internal/labeling"
 )
 
 // crossOriginRequest is one state-changing POST that a cross-origin page
@@ -205,5 +207,36 @@ func TestSecurityHeadersOnAssets(t *testing.T) {
 	}
 	if ct := res.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
 		t.Errorf("Content-Type: got %q, want text/javascript", ct)
+	}
+}
+
+func TestUserTextEscaped(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	a.createUser(t, adminEmail, labeling.UserAdmin)
+	admin := a.login(t, adminEmail)
+	const hostile = `"><script>alert(1)</script>`
+	a.createProject(t, "project "+hostile)
+
+	tests := []struct {
+		name string
+		get  func() response
+	}{
+		{"project name on home", func() response { return admin.get("/") }},
+		{"next on login form", func() response { return a.newClient(t).get("/login?next=" + url.QueryEscape(hostile)) }},
+		{"email on failed login", func() response {
+			return a.newClient(t).postForm("/login", url.Values{"email": {hostile}, "password": {"wrong-password"}})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.get()
+			if strings.Contains(res.body, "<script>alert(1)</script>") {
+				t.Errorf("page contains the unescaped script; body:\n%s", res.body)
+			}
+			if !strings.Contains(res.body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+				t.Errorf("page lacks the escaped text; body:\n%s", res.body)
+			}
+		})
 	}
 }

@@ -76,12 +76,12 @@ func (s *Server) routes() {
 
 	// Signing in and out.
 	r.Get("/login", s.loginForm)
-	r.With(limitBody(maxFormBytes)).Post("/login", s.login)
-	r.With(limitBody(maxFormBytes)).Post("/logout", s.logout)
+	r.With(s.limitBody(maxFormBytes)).Post("/login", s.login)
+	r.With(s.limitBody(maxFormBytes)).Post("/logout", s.logout)
 
 	// Pages for every signed-in user: projects and labeling.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireUser, limitBody(maxFormBytes))
+		r.Use(s.requireUser, s.limitBody(maxFormBytes))
 		r.Get("/", s.home)
 		r.Get("/projects/{projectID}/label", s.labelPage)
 		r.Post("/projects/{projectID}/label/{assignmentID}", s.submitJudgment)
@@ -90,24 +90,24 @@ func (s *Server) routes() {
 	// Admin pages: users, projects, import and export.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser, s.requireAdmin)
-		r.With(limitBody(maxFormBytes)).Get("/users", s.usersPage)
-		r.With(limitBody(maxFormBytes)).Post("/users", s.createUser)
-		r.With(limitBody(maxFormBytes)).Post("/projects", s.createProject)
+		r.With(s.limitBody(maxFormBytes)).Get("/users", s.usersPage)
+		r.With(s.limitBody(maxFormBytes)).Post("/users", s.createUser)
+		r.With(s.limitBody(maxFormBytes)).Post("/projects", s.createProject)
 		r.Get("/projects/{projectID}", s.projectPage)
 		r.Get("/projects/{projectID}/imports/{batchID}", s.importReportPage)
-		r.With(limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.uploadImport)
+		r.With(s.limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.uploadImport)
 		r.Get("/projects/{projectID}/export", s.exportDownload)
 	})
 
 	// JSON API: a session from POST /api/v1/sessions, sent as a bearer
 	// token or as the browser's cookie.
 	r.Route("/api/v1", func(r chi.Router) {
-		r.With(limitBody(maxFormBytes)).Post("/sessions", s.apiLogin)
+		r.With(s.limitBody(maxFormBytes)).Post("/sessions", s.apiLogin)
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireUser, s.requireAdmin)
 			r.Get("/projects", s.apiProjects)
-			r.With(limitBody(maxFormBytes)).Post("/projects", s.apiCreateProject)
-			r.With(limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.apiImport)
+			r.With(s.limitBody(maxFormBytes)).Post("/projects", s.apiCreateProject)
+			r.With(s.limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.apiImport)
 			r.Get("/projects/{projectID}/export", s.apiExport)
 		})
 	})
