@@ -48,15 +48,15 @@ func userAdd(ctx context.Context, args []string) error {
 	var c config
 	fs := newFlagSet("user add", &c)
 	email := fs.String("email", "", "the user's email address, used to log in")
-	role := fs.String("role", labeling.UserAnnotator, "admin or annotator")
+	role := fs.String("role", labeling.UserAnnotator, "admin, researcher or annotator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *email == "" {
 		return errors.New("user add needs --email")
 	}
-	if *role != labeling.UserAdmin && *role != labeling.UserAnnotator {
-		return fmt.Errorf("invalid --role %q: want admin or annotator", *role)
+	if *role != labeling.UserAdmin && *role != labeling.UserResearcher && *role != labeling.UserAnnotator {
+		return fmt.Errorf("invalid --role %q: want admin, researcher or annotator", *role)
 	}
 	password, err := readPassword(*email)
 	if err != nil {
@@ -113,6 +113,7 @@ func importCommand(ctx context.Context, args []string) error {
 	create := fs.Bool("create", false, "create the project when it does not exist")
 	format := fs.String("format", "auto", "input format: auto, pairs, trl, hh or completions")
 	fields := fs.String("map", "", "field names of the file, e.g. prompt=instruction+input,response_a=output_1")
+	gold := fs.Bool("gold", false, "mark every comparison that comes with a label as gold, with that label as its answer")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func importCommand(ctx context.Context, args []string) error {
 			return err
 		}
 		defer f.Close()
-		rep, _, err := server.Import(ctx, db, p, f, filepath.Base(path), opts, uuid.Nil)
+		rep, _, err := server.Import(ctx, db, p, f, filepath.Base(path), server.ImportOptions{Options: opts, Gold: *gold}, uuid.Nil)
 		if err != nil {
 			return err
 		}

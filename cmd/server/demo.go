@@ -58,7 +58,7 @@ func loadDemo(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 		return err
 	}
 	rep, _, err := server.Import(ctx, db, p, bytes.NewReader(demoPairs), "demo/pairs.jsonl",
-		ingest.Options{Format: ingest.FormatPairs}, uuid.Nil)
+		server.ImportOptions{Options: ingest.Options{Format: ingest.FormatPairs}}, uuid.Nil)
 	if err != nil {
 		return fmt.Errorf("import demo pairs: %w", err)
 	}

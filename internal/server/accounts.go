@@ -71,7 +71,7 @@ func localPath(next string) string {
 // startSession checks the password and stores a new session. A wrong email
 // or password gives an ErrForbidden error.
 func (s *Server) startSession(r *http.Request, email, password string) (string, error) {
-	u, hash, err := s.db.UserByEmail(r.Context(), email)
+	u, hash, err := s.db.UserByLogin(r.Context(), email)
 	if errors.Is(err, labeling.ErrNotFound) {
 		// Checking a throwaway hash takes as long as a real check, so the
 		// response time does not tell which emails have accounts.
@@ -131,7 +131,11 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	_, err := s.addUser(r, email, r.PostFormValue("password"), labeling.UserAnnotator)
+	role := r.PostFormValue("role")
+	if role == "" {
+		role = labeling.UserAnnotator
+	}
+	_, err := s.addUser(r, email, r.PostFormValue("password"), role)
 	if err != nil {
 		status, public := statusOf(err)
 		if !public {
@@ -145,6 +149,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) addUser(r *http.Request, email, password, role string) (labeling.User, error) {
+	if role != labeling.UserAdmin && role != labeling.UserResearcher && role != labeling.UserAnnotator {
+		return labeling.User{}, labeling.Errorf(labeling.ErrInvalid, "role %q is not admin, researcher or annotator", role)
+	}
 	if !strings.Contains(email, "@") {
 		return labeling.User{}, labeling.Errorf(labeling.ErrInvalid, "email %q has no @", email)
 	}

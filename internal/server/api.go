@@ -28,7 +28,7 @@ func (s *Server) projectJSON(r *http.Request, p labeling.Project) (projectJSON, 
 }
 
 func (s *Server) apiProjects(w http.ResponseWriter, r *http.Request) {
-	projects, err := s.db.Projects(r.Context())
+	projects, err := s.db.ProjectsFor(r.Context(), *userFrom(r.Context()))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,8 +56,15 @@ func (s *Server) apiCreateProject(w http.ResponseWriter, r *http.Request) {
 		s.failJSONBody(w, r, err, `body must be JSON like {"name": "my project"}: `+err.Error())
 		return
 	}
-	p, err := s.db.CreateProject(r.Context(), labeling.Project{Name: req.Name, Description: req.Description,
-		JudgmentsWanted: req.JudgmentsWanted, Lease: secondsDuration(req.LeaseSeconds)})
+	p := labeling.NewProject(req.Name)
+	p.Description = req.Description
+	if req.JudgmentsWanted != 0 {
+		p.JudgmentsWanted = req.JudgmentsWanted
+	}
+	if req.LeaseSeconds != 0 {
+		p.Lease = secondsDuration(req.LeaseSeconds)
+	}
+	p, err := s.newProject(r, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -74,13 +81,9 @@ func (s *Server) apiCreateProject(w http.ResponseWriter, r *http.Request) {
 // apiImport imports the request body, a file in any import format
 // (gzip allowed), into the project. Query parameters: format, map, name.
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := projectFrom(r.Context())
 	q := r.URL.Query()
-	opts, err := s.importOptions(q.Get("format"), q.Get("map"))
+	opts, err := s.importOptions(q.Get("format"), q.Get("map"), q.Get("gold"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -39,8 +39,8 @@ const benchHHFile = "hh-rlhf-harmless-base-test/test.jsonl.gz"
 // benchPassword is the password of every account the benchmarks create.
 const benchPassword = "bench-password"
 
-// Load of BenchmarkLabelThroughput: each annotator submits
-// benchJudgmentsEach judgments per iteration, all annotators at once.
+// In each iteration of BenchmarkLabelThroughput, benchAnnotators
+// annotators submit benchJudgmentsEach judgments each, all at once.
 const (
 	benchAnnotators    = 50
 	benchJudgmentsEach = 20
@@ -66,7 +66,7 @@ func BenchmarkImportHH(b *testing.B) {
 }
 
 // BenchmarkImportHHOverHTTP posts the HH test split to the import API of
-// a loopback server, one fresh project per iteration, as an admin's
+// a loopback server, one fresh project per iteration, with an admin's
 // bearer token.
 func BenchmarkImportHHOverHTTP(b *testing.B) {
 	data := benchReadData(b, benchHHFile)
@@ -103,12 +103,14 @@ func BenchmarkLabelThroughput(b *testing.B) {
 	warm := benchNewLabelEnv(b)
 	benchWarmUp(b, warm, data)
 
-	for _, wanted := range []int{1, 3} {
-		b.Run(fmt.Sprintf("judgments_wanted=%d/analyzed", wanted), func(b *testing.B) {
-			benchLabel(b, data, wanted, func() *benchLabelEnv { return warm }, true)
+	for _, judgmentsWanted := range []int{1, 3} {
+		b.Run(fmt.Sprintf("judgments_wanted=%d/analyzed", judgmentsWanted), func(b *testing.B) {
+			shared := func() *benchLabelEnv { return warm }
+			benchLabel(b, data, judgmentsWanted, shared, true)
 		})
-		b.Run(fmt.Sprintf("judgments_wanted=%d/fresh_database", wanted), func(b *testing.B) {
-			benchLabel(b, data, wanted, func() *benchLabelEnv { return benchNewLabelEnv(b) }, false)
+		b.Run(fmt.Sprintf("judgments_wanted=%d/fresh_database", judgmentsWanted), func(b *testing.B) {
+			fresh := func() *benchLabelEnv { return benchNewLabelEnv(b) }
+			benchLabel(b, data, judgmentsWanted, fresh, false)
 		})
 	}
 }
@@ -116,12 +118,13 @@ func BenchmarkLabelThroughput(b *testing.B) {
 // benchLabel measures labeling in a new project per iteration, in the
 // environment that env returns, running ANALYZE after the import when
 // analyze is true.
-func benchLabel(b *testing.B, data []byte, wanted int, env func() *benchLabelEnv, analyze bool) {
+func benchLabel(b *testing.B, data []byte, judgmentsWanted int, env func() *benchLabelEnv,
+	analyze bool) {
 	var latencies []time.Duration
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		e := env()
-		p := benchCreateProject(b, e.db, fmt.Sprintf("%s %d", b.Name(), i), wanted)
+		p := benchCreateProject(b, e.db, fmt.Sprintf("%s %d", b.Name(), i), judgmentsWanted)
 		benchImport(b, e.db, p, data)
 		if analyze {
 			benchAnalyze(b, e.db)
@@ -217,26 +220,27 @@ func benchJudgeAll(b *testing.B, annotators []*benchAnnotator, forms []benchForm
 	return slices.Concat(results...)
 }
 
-// benchCheckJudgments fails the benchmark unless project p holds exactly
-// annotators*each judgments, each annotator made each of them, no
+// benchCheckJudgments fails the benchmark unless project p contains
+// exactly annotators*perAnnotator judgments, each annotator made
+// perAnnotator of them, no
 // annotator judged a comparison twice, no comparison got more than
 // p.JudgmentsWanted judgments, and every judgment_count column matches
 // the judgments stored.
-func benchCheckJudgments(b *testing.B, db *store.DB, p labeling.Project, annotators, each int) {
+func benchCheckJudgments(b *testing.B, db *store.DB, p labeling.Project, annotators, perAnnotator int) {
 	b.Helper()
 	checks := []struct {
-		what string
+		name string
 		sql  string
 		args []any
 		want int
 	}{
 		{"judgments in the project", `SELECT count(*) FROM judgments j
 			JOIN comparisons c ON c.id = j.comparison_id WHERE c.project_id = $1`,
-			nil, annotators * each},
+			nil, annotators * perAnnotator},
 		{"annotators with a different number of judgments", `SELECT count(*) FROM (
 			SELECT j.annotator_id FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
 			WHERE c.project_id = $1 GROUP BY j.annotator_id HAVING count(*) <> $2) d`,
-			[]any{each}, 0},
+			[]any{perAnnotator}, 0},
 		{"(comparison, annotator) pairs judged twice", `SELECT count(*) FROM (
 			SELECT 1 FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
 			WHERE c.project_id = $1 GROUP BY j.comparison_id, j.annotator_id
@@ -253,10 +257,10 @@ func benchCheckJudgments(b *testing.B, db *store.DB, p labeling.Project, annotat
 		var got int
 		args := append([]any{p.ID}, c.args...)
 		if err := db.Pool().QueryRow(context.Background(), c.sql, args...).Scan(&got); err != nil {
-			b.Fatalf("count %s: %v", c.what, err)
+			b.Fatalf("count %s: %v", c.name, err)
 		}
 		if got != c.want {
-			b.Fatalf("%s in project %q: got %d, want %d", c.what, p.Name, got, c.want)
+			b.Fatalf("%s in project %q: got %d, want %d", c.name, p.Name, got, c.want)
 		}
 	}
 }
@@ -338,13 +342,14 @@ func (a *benchAnnotator) labelForm(path string) (benchForm, error) {
 		return benchForm{}, fmt.Errorf("%s: read label page: %w", a.email, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return benchForm{}, fmt.Errorf("%s: get %s: got status %d, want 200", a.email, path, resp.StatusCode)
+		return benchForm{}, fmt.Errorf("%s: get %s: got status %d, want 200",
+			a.email, path, resp.StatusCode)
 	}
 
 	action := benchActionRE.FindSubmatch(page)
 	if action == nil {
-		return benchForm{}, fmt.Errorf("%s: label page %s has no labeling form; the queue may be empty",
-			a.email, path)
+		return benchForm{}, fmt.Errorf("%s: label page %s has no labeling form, "+
+			"so the project has nothing left for this annotator", a.email, path)
 	}
 	form := benchForm{action: string(action[1])}
 	for _, m := range benchVerdictRE.FindAllSubmatch(page, -1) {
@@ -391,7 +396,8 @@ func benchSignInAnnotators(b *testing.B, db *store.DB, srv *httptest.Server, n i
 	annotators := make([]*benchAnnotator, n)
 	for i := range annotators {
 		email := fmt.Sprintf("annotator%02d@bench.test", i)
-		if _, err := db.CreateUser(context.Background(), email, labeling.UserAnnotator, hash); err != nil {
+		_, err := db.CreateUser(context.Background(), email, labeling.UserAnnotator, hash)
+		if err != nil {
 			b.Fatalf("create annotator %s: %v", email, err)
 		}
 		a := &benchAnnotator{email: email, baseURL: base, client: benchClient(b)}
@@ -441,7 +447,8 @@ func benchLogIn(b *testing.B, a *benchAnnotator) {
 func benchAdminToken(b *testing.B, db *store.DB, srv *httptest.Server) string {
 	b.Helper()
 	email := "admin@bench.test"
-	if _, err := db.CreateUser(context.Background(), email, labeling.UserAdmin, benchPasswordHash(b)); err != nil {
+	_, err := db.CreateUser(context.Background(), email, labeling.UserAdmin, benchPasswordHash(b))
+	if err != nil {
 		b.Fatalf("create admin: %v", err)
 	}
 	body, _ := json.Marshal(map[string]string{"email": email, "password": benchPassword})
@@ -465,7 +472,8 @@ func benchAdminToken(b *testing.B, db *store.DB, srv *httptest.Server) string {
 
 // benchPostImport sends data to the import API of project projectID and
 // returns how many records the server read.
-func benchPostImport(b *testing.B, srv *httptest.Server, token string, projectID uuid.UUID, data []byte) int {
+func benchPostImport(b *testing.B, srv *httptest.Server, token string, projectID uuid.UUID,
+	data []byte) int {
 	b.Helper()
 	target := srv.URL + "/api/v1/projects/" + projectID.String() + "/imports?name=test.jsonl.gz"
 	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(data))
@@ -511,9 +519,10 @@ func benchImport(b *testing.B, db *store.DB, p labeling.Project, data []byte) in
 	return rep.Read
 }
 
-func benchCreateProject(b *testing.B, db *store.DB, name string, wanted int) labeling.Project {
+func benchCreateProject(b *testing.B, db *store.DB, name string, judgmentsWanted int) labeling.Project {
 	b.Helper()
-	p, err := db.CreateProject(context.Background(), labeling.Project{Name: name, JudgmentsWanted: wanted})
+	p, err := db.CreateProject(context.Background(),
+		labeling.Project{Name: name, JudgmentsWanted: judgmentsWanted})
 	if err != nil {
 		b.Fatalf("create project %q: %v", name, err)
 	}
@@ -521,7 +530,8 @@ func benchCreateProject(b *testing.B, db *store.DB, name string, wanted int) lab
 }
 
 // benchStartServer serves the app on a loopback port until the benchmark
-// ends. Request logs are formatted as in production but discarded.
+// ends. Request logs are formatted as JSON, one of the server's two log
+// formats, and then discarded.
 func benchStartServer(b *testing.B, db *store.DB) *httptest.Server {
 	b.Helper()
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))

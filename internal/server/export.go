@@ -63,11 +63,7 @@ func exportOptions(r *http.Request) (ExportOptions, error) {
 // exportDownload streams an export as a JSONL attachment. Once rows have
 // gone out, a failure can only cut the download short; it is logged.
 func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := projectFrom(r.Context())
 	opts, err := exportOptions(r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -21,18 +21,27 @@ import (
 	"github.com/pairwise/pairwise/web"
 )
 
+// ImportOptions are the parsing options of an import and what to do with
+// the labels that come with the data.
+type ImportOptions struct {
+	ingest.Options
+	// Gold makes every labelled comparison a gold comparison.
+	Gold bool
+}
+
 // Import reads an import file into project p inside one transaction and
 // returns its report and the batch id. A malformed file gives an
 // *ingest.MalformedError and writes nothing.
 func Import(ctx context.Context, db *store.DB, p labeling.Project, src io.Reader, sourceName string,
-	opts ingest.Options, by uuid.UUID) (ingest.Report, uuid.UUID, error) {
+	opts ImportOptions, by uuid.UUID) (ingest.Report, uuid.UUID, error) {
 	tx, err := db.BeginImport(ctx, p.ID, sourceName, by)
 	if err != nil {
 		return ingest.Report{}, uuid.Nil, err
 	}
 	defer tx.Rollback(ctx)
+	tx.Gold = opts.Gold
 
-	rep, err := ingest.Load(ctx, src, opts, tx)
+	rep, err := ingest.Load(ctx, src, opts.Options, tx)
 	if err != nil {
 		return rep, uuid.Nil, err
 	}
@@ -44,8 +53,9 @@ func Import(ctx context.Context, db *store.DB, p labeling.Project, src io.Reader
 
 // importOptions builds ingest options from the format and map values of a
 // form or query string.
-func (s *Server) importOptions(format, fields string) (ingest.Options, error) {
-	opts := ingest.Options{MaxLineBytes: s.cfg.MaxLineBytes}
+func (s *Server) importOptions(format, fields, gold string) (ImportOptions, error) {
+	opts := ImportOptions{Options: ingest.Options{MaxLineBytes: s.cfg.MaxLineBytes}}
+	opts.Gold = gold == "true" || gold == "on" || gold == "1"
 	if format == "" {
 		format = string(ingest.FormatAuto)
 	}
@@ -66,11 +76,7 @@ func (s *Server) importOptions(format, fields string) (ingest.Options, error) {
 // spooled to a temporary file, never held in memory, so that the form's
 // fields can come in any order.
 func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := projectFrom(r.Context())
 	form, err := readUpload(r)
 	if form.file != nil {
 		defer os.Remove(form.file.Name())
@@ -100,7 +106,7 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) importUpload(w http.ResponseWriter, r *http.Request, p labeling.Project, form upload) error {
-	opts, err := s.importOptions(form.format, form.fields)
+	opts, err := s.importOptions(form.format, form.fields, form.gold)
 	if err != nil {
 		return err
 	}
@@ -119,7 +125,7 @@ func (s *Server) logImport(p labeling.Project, source string, rep ingest.Report)
 }
 
 type upload struct {
-	format, fields, name string
+	format, fields, gold, name string
 	file                 *os.File
 }
 
@@ -151,15 +157,18 @@ func readUpload(r *http.Request) (upload, error) {
 func (u *upload) take(part *multipart.Part) error {
 	defer part.Close()
 	switch part.FormName() {
-	case "format", "map":
+	case "format", "map", "gold":
 		b, err := io.ReadAll(io.LimitReader(part, 4096))
 		if err != nil {
 			return fmt.Errorf("read form field: %w", err)
 		}
-		if part.FormName() == "format" {
+		switch part.FormName() {
+		case "format":
 			u.format = string(b)
-		} else {
+		case "map":
 			u.fields = string(b)
+		default:
+			u.gold = string(b)
 		}
 	case "file":
 		if u.file != nil {
@@ -178,11 +187,7 @@ func (u *upload) take(part *multipart.Part) error {
 }
 
 func (s *Server) importReportPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := projectFrom(r.Context())
 	batchID, err := uuid.Parse(chi.URLParam(r, "batchID"))
 	if err != nil {
 		s.fail(w, r, labeling.Errorf(labeling.ErrNotFound, "import %q not found", chi.URLParam(r, "batchID")))

@@ -16,12 +16,17 @@ import (
 // labelPage shows the annotator's current lease in the project, leasing
 // the next comparison when they hold none.
 func (s *Server) labelPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
+	p := projectFrom(r.Context())
+	user := userFrom(r.Context())
+	pending, err := s.guidelinesPending(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	user := userFrom(r.Context())
+	if pending {
+		http.Redirect(w, r, "/projects/"+p.ID.String()+"/guidelines", http.StatusSeeOther)
+		return
+	}
 	a, err := s.db.NextAssignment(r.Context(), p, user.ID)
 	if err != nil && !errors.Is(err, labeling.ErrNotFound) {
 		s.fail(w, r, err)
@@ -44,11 +49,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request) {
 // submitJudgment stores the form's vote and redirects to the next pair.
 // A repeated submit of the same assignment redirects the same way.
 func (s *Server) submitJudgment(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	p := projectFrom(r.Context())
 	user := userFrom(r.Context())
 	vote, err := parseVote(r)
 	if err == nil {
@@ -167,4 +168,48 @@ func parseScores(r *http.Request) (map[uuid.UUID]labeling.Scores, error) {
 		scores[id][key] = n
 	}
 	return scores, nil
+}
+
+// skipAssignment passes on the comparison with a reason and shows the next.
+func (s *Server) skipAssignment(w http.ResponseWriter, r *http.Request) {
+	p := projectFrom(r.Context())
+	user := userFrom(r.Context())
+	id, err := uuid.Parse(chi.URLParam(r, "assignmentID"))
+	if err != nil {
+		s.fail(w, r, labeling.Errorf(labeling.ErrNotFound, "assignment %q not found", chi.URLParam(r, "assignmentID")))
+		return
+	}
+	if err := s.checkAssignmentProject(r, id, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err = s.db.Skip(r.Context(), user.ID, id, r.PostFormValue("reason"))
+	if errors.Is(err, labeling.ErrInvalid) {
+		s.renderLabelAgain(w, r, p, id, err)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("comparison skipped", "user_id", user.ID, "assignment_id", id)
+	http.Redirect(w, r, "/projects/"+p.ID.String()+"/label?notice=skipped", http.StatusSeeOther)
+}
+
+// undoJudgment takes back the user's last judgment in the project and
+// shows that comparison again with the old answers filled in.
+func (s *Server) undoJudgment(w http.ResponseWriter, r *http.Request) {
+	p := projectFrom(r.Context())
+	user := userFrom(r.Context())
+	a, err := s.db.UndoLast(r.Context(), p, user.ID)
+	if errors.Is(err, labeling.ErrNotFound) {
+		http.Redirect(w, r, "/projects/"+p.ID.String()+"/label?notice=nothing-to-undo", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("judgment undone", "user_id", user.ID, "comparison_id", a.ComparisonID)
+	http.Redirect(w, r, "/projects/"+p.ID.String()+"/label", http.StatusSeeOther)
 }

@@ -5,37 +5,33 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/web"
 )
-
-// projectParam loads the project named by the {projectID} URL parameter.
-func (s *Server) projectParam(r *http.Request) (labeling.Project, error) {
-	raw := chi.URLParam(r, "projectID")
-	id, err := uuid.Parse(raw)
-	if err != nil {
-		return labeling.Project{}, labeling.Errorf(labeling.ErrNotFound, "project %q not found", raw)
-	}
-	return s.db.Project(r.Context(), id)
-}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.renderHome(w, r, http.StatusOK, "", nil)
 }
 
 func (s *Server) renderHome(w http.ResponseWriter, r *http.Request, status int, name string, errs []string) {
-	projects, err := s.db.Projects(r.Context())
+	user := userFrom(r.Context())
+	projects, err := s.db.ProjectsFor(r.Context(), *user)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	user := userFrom(r.Context())
 	v := web.HomePage{Page: s.page(r, "Projects"), NewName: name, Errors: errs}
 	for _, p := range projects {
-		sum := web.ProjectSummary{Project: p}
+		sum := web.ProjectSummary{Project: p, CanManage: user.IsAdmin()}
+		if !user.IsAdmin() {
+			role, err := s.db.MemberRole(r.Context(), p.ID, user.ID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			sum.CanManage = role == labeling.UserResearcher
+		}
 		if sum.Stats, err = s.db.ProjectStats(r.Context(), p.ID); err != nil {
 			s.fail(w, r, err)
 			return
@@ -54,7 +50,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	p, err := s.db.CreateProject(r.Context(), labeling.Project{Name: name})
+	p, err := s.newProject(r, labeling.NewProject(name))
 	if err != nil {
 		status, public := statusOf(err)
 		if !public {
@@ -68,12 +64,22 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/projects/"+p.ID.String()+"?notice=project-created", http.StatusSeeOther)
 }
 
-func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
-	p, err := s.projectParam(r)
+// newProject creates p and makes its creator a researcher of it, unless
+// the creator is an admin, who sees every project anyway.
+func (s *Server) newProject(r *http.Request, p labeling.Project) (labeling.Project, error) {
+	p, err := s.db.CreateProject(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return p, err
 	}
+	user := userFrom(r.Context())
+	if !user.IsAdmin() {
+		err = s.db.AddMember(r.Context(), p.ID, user.ID, labeling.UserResearcher)
+	}
+	return p, err
+}
+
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) {
+	p := projectFrom(r.Context())
 	s.renderProject(w, r, http.StatusOK, web.ProjectPage{Project: p, Format: "auto"})
 }
 

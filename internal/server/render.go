@@ -31,6 +31,15 @@ var notices = map[string]string{
 	"user-created":    "Annotator added.",
 	"judged":          "Judgment saved.",
 	"lease-lost":      "Your time on that comparison ran out and it went to someone else; here is a new one.",
+	"skipped":         "Skipped. Here is the next comparison.",
+	"nothing-to-undo": "You have no judgment to undo in this project.",
+	"settings-saved":  "Settings saved.",
+	"member-added":    "Member added.",
+	"member-removed":  "Member removed.",
+	"adjudicated":     "Verdict saved.",
+	"gold-saved":      "Gold answer saved.",
+	"token-revoked":   "Token revoked.",
+	"code-revoked":    "Join code revoked.",
 }
 
 func (s *Server) page(r *http.Request, title string) web.Page {

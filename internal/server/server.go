@@ -68,47 +68,95 @@ func (s *Server) routes() {
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics, securityHeaders)
 	r.Use(http.NewCrossOriginProtection().Handler)
 	r.Use(s.loadSession)
+	form := s.limitBody(maxFormBytes)
+	upload := s.limitBody(s.cfg.MaxUploadBytes)
 
 	// Health and static assets need no login.
 	r.Get("/healthz", s.healthz)
 	static, _ := fs.Sub(web.Static, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
 
-	// Signing in and out.
+	// Signing in and out, and joining a project with a class code.
 	r.Get("/login", s.loginForm)
-	r.With(s.limitBody(maxFormBytes)).Post("/login", s.login)
-	r.With(s.limitBody(maxFormBytes)).Post("/logout", s.logout)
+	r.With(form).Post("/login", s.login)
+	r.With(form).Post("/logout", s.logout)
+	r.Get("/join", s.joinForm)
+	r.With(form).Post("/join", s.join)
 
-	// Pages for every signed-in user: projects and labeling.
+	// Pages for every signed-in user.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireUser, s.limitBody(maxFormBytes))
+		r.Use(s.requireUser, form)
 		r.Get("/", s.home)
-		r.Get("/projects/{projectID}/label", s.labelPage)
-		r.Post("/projects/{projectID}/label/{assignmentID}", s.submitJudgment)
+		r.Get("/tokens", s.tokensPage)
+		r.Post("/tokens", s.createToken)
+		r.Post("/tokens/{tokenID}/revoke", s.revokeToken)
+		r.With(s.requireCreator).Post("/projects", s.createProject)
 	})
 
-	// Admin pages: users, projects, import and export.
+	// Admin pages.
 	r.Group(func(r chi.Router) {
-		r.Use(s.requireUser, s.requireAdmin)
-		r.With(s.limitBody(maxFormBytes)).Get("/users", s.usersPage)
-		r.With(s.limitBody(maxFormBytes)).Post("/users", s.createUser)
-		r.With(s.limitBody(maxFormBytes)).Post("/projects", s.createProject)
-		r.Get("/projects/{projectID}", s.projectPage)
-		r.Get("/projects/{projectID}/imports/{batchID}", s.importReportPage)
-		r.With(s.limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.uploadImport)
-		r.Get("/projects/{projectID}/export", s.exportDownload)
+		r.Use(s.requireUser, s.requireAdmin, form)
+		r.Get("/users", s.usersPage)
+		r.Post("/users", s.createUser)
 	})
 
-	// JSON API: a session from POST /api/v1/sessions, sent as a bearer
-	// token or as the browser's cookie.
-	r.Route("/api/v1", func(r chi.Router) {
-		r.With(s.limitBody(maxFormBytes)).Post("/sessions", s.apiLogin)
+	// A project's pages. withProject answers 404 to users who are not
+	// members, so a project's existence is not revealed to them.
+	r.Route("/projects/{projectID}", func(r chi.Router) {
+		r.Use(s.requireUser, s.withProject)
+
+		// Labeling: any member.
 		r.Group(func(r chi.Router) {
-			r.Use(s.requireUser, s.requireAdmin)
+			r.Use(form)
+			r.Get("/label", s.labelPage)
+			r.Post("/label/{assignmentID}", s.submitJudgment)
+			r.Post("/label/{assignmentID}/skip", s.skipAssignment)
+			r.Post("/undo", s.undoJudgment)
+			r.Get("/guidelines", s.guidelinesPage)
+			r.Post("/guidelines", s.acceptGuidelines)
+		})
+
+		// Management: admins and the project's researchers.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireManager)
+			r.Get("/", s.projectPage)
+			r.Get("/imports/{batchID}", s.importReportPage)
+			r.With(upload).Post("/imports", s.uploadImport)
+			r.Get("/export", s.exportDownload)
+			r.Get("/settings", s.settingsPage)
+			r.With(form).Post("/settings", s.updateSettings)
+			r.Get("/members", s.membersPage)
+			r.With(form).Post("/members", s.addMember)
+			r.With(form).Post("/members/{userID}/remove", s.removeMember)
+			r.With(form).Post("/codes", s.createJoinCode)
+			r.With(form).Post("/codes/{codeID}/revoke", s.revokeJoinCode)
+			r.Get("/dashboard", s.dashboardPage)
+			r.Get("/dashboard/annotators.csv", s.annotatorsCSV)
+			r.Get("/review", s.reviewPage)
+			r.With(form).Post("/review/{comparisonID}", s.adjudicate)
+			r.With(form).Post("/gold/{comparisonID}", s.setGold)
+		})
+	})
+
+	// JSON API: an API token or a session token as a bearer token, or the
+	// browser's cookie.
+	r.Route("/api/v1", func(r chi.Router) {
+		r.With(form).Post("/sessions", s.apiLogin)
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireUser)
 			r.Get("/projects", s.apiProjects)
-			r.With(s.limitBody(maxFormBytes)).Post("/projects", s.apiCreateProject)
-			r.With(s.limitBody(s.cfg.MaxUploadBytes)).Post("/projects/{projectID}/imports", s.apiImport)
-			r.Get("/projects/{projectID}/export", s.apiExport)
+			r.With(form, s.requireCreator).Post("/projects", s.apiCreateProject)
+			r.Route("/projects/{projectID}", func(r chi.Router) {
+				r.Use(s.withProject)
+				r.With(form).Post("/assignments", s.apiLease)
+				r.With(form).Post("/assignments/{assignmentID}/judgment", s.apiSubmit)
+				r.Group(func(r chi.Router) {
+					r.Use(s.requireManager)
+					r.With(upload).Post("/imports", s.apiImport)
+					r.Get("/export", s.apiExport)
+					r.Get("/stats", s.apiStats)
+				})
+			})
 		})
 	})
 

@@ -14,22 +14,18 @@ import (
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
-// maxLeaseAttempts bounds how many locked-but-full comparisons one call to
-// NextAssignment steps over before it gives up with a conflict.
+// maxLeaseAttempts bounds how many locked-but-full comparisons one lease
+// request steps over before it gives up with a conflict.
 const maxLeaseAttempts = 20
 
-// NextAssignment leases the next comparison of project p to annotatorID.
-// An annotator who still holds an unexpired lease in p gets that one back.
-// Otherwise the comparison with the fewest judgments that this annotator
-// has not judged, and that is not already leased to as many annotators as
-// it still needs, is locked with FOR UPDATE SKIP LOCKED and leased for
-// p.Lease. It returns an ErrNotFound error when nothing is left.
+// NextAssignment returns annotatorID's newest open lease in project p, or
+// leases the next comparison with LeaseNew when they hold none.
 func (db *DB) NextAssignment(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Assignment, error) {
 	var a labeling.Assignment
 	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		id, err := openLease(ctx, tx, p.ID, annotatorID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			id, err = leaseNext(ctx, tx, p, annotatorID)
+			id, err = leaseNew(ctx, tx, p, annotatorID)
 		}
 		if err != nil {
 			return err
@@ -40,10 +36,34 @@ func (db *DB) NextAssignment(ctx context.Context, p labeling.Project, annotatorI
 	return a, err
 }
 
+// LeaseNew leases one more comparison of project p to annotatorID, even
+// when they hold others, up to p.MaxOpenLeases. With probability
+// p.GoldShare it draws a gold comparison the annotator has not seen.
+// Otherwise it takes the comparison with the fewest judgments (ties broken
+// by a random key fixed at import) that this annotator has not judged or
+// skipped and that is not already leased to as many annotators as it still
+// needs, locked with FOR UPDATE SKIP LOCKED. It returns ErrNotFound when
+// nothing is left and ErrConflict when the annotator holds too many leases.
+func (db *DB) LeaseNew(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Assignment, error) {
+	var a labeling.Assignment
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		id, err := leaseNew(ctx, tx, p, annotatorID)
+		if err != nil {
+			return err
+		}
+		a, err = loadAssignment(ctx, tx, id, annotatorID)
+		return err
+	})
+	return a, err
+}
+
+// openLeaseCondition is true for a lease that is neither submitted,
+// skipped nor expired; a skip ends the lease by moving expires_at.
+const openLeaseCondition = `a.submitted_at IS NULL AND a.expires_at > now()`
+
 const openLeaseSQL = `SELECT a.id FROM assignments a
 	JOIN comparisons c ON c.id = a.comparison_id
-	WHERE a.annotator_id = $1 AND c.project_id = $2
-	  AND a.submitted_at IS NULL AND a.expires_at > now()
+	WHERE a.annotator_id = $1 AND c.project_id = $2 AND ` + openLeaseCondition + `
 	ORDER BY a.shown_at DESC LIMIT 1`
 
 func openLease(ctx context.Context, tx pgx.Tx, projectID, annotatorID uuid.UUID) (uuid.UUID, error) {
@@ -52,28 +72,66 @@ func openLease(ctx context.Context, tx pgx.Tx, projectID, annotatorID uuid.UUID)
 	return id, err
 }
 
+// seenByCondition is true for comparison c when annotator $2 judged it,
+// skipped it or holds it now.
+const seenByCondition = `(EXISTS (SELECT 1 FROM judgments j
+	                  WHERE j.comparison_id = c.id AND j.annotator_id = $2)
+	  OR EXISTS (SELECT 1 FROM assignments a WHERE a.comparison_id = c.id AND a.annotator_id = $2
+	             AND (a.skipped_at IS NOT NULL OR (` + openLeaseCondition + `))))`
+
+// activeLeases counts the open leases on comparison c.
+const activeLeases = `(SELECT count(*) FROM assignments a
+	        WHERE a.comparison_id = c.id AND ` + openLeaseCondition + `)`
+
 // candidateSQL picks the least-judged comparison that annotator $2 may
 // take. Its lease count is read from the statement's snapshot, which may
 // be stale, so leaseNext checks it again once the row is locked.
 const candidateSQL = `SELECT c.id, c.response_a_id, c.response_b_id FROM comparisons c
-	WHERE c.project_id = $1 AND c.judgment_count < $3 AND c.id <> ALL($4)
-	  AND NOT EXISTS (SELECT 1 FROM judgments j
-	                  WHERE j.comparison_id = c.id AND j.annotator_id = $2)
-	  AND c.judgment_count + (SELECT count(*) FROM assignments a
-	        WHERE a.comparison_id = c.id AND a.submitted_at IS NULL
-	          AND a.expires_at > now()) < $3
-	ORDER BY c.judgment_count, c.seq
+	WHERE c.project_id = $1 AND c.gold_verdict IS NULL AND c.judgment_count < $3
+	  AND c.id <> ALL($4)
+	  AND NOT ` + seenByCondition + `
+	  AND c.judgment_count + ` + activeLeases + ` < $3
+	ORDER BY c.judgment_count, c.rand_key
 	LIMIT 1
 	FOR UPDATE OF c SKIP LOCKED`
 
-// roomSQL counts, with a fresh snapshot taken after the row lock, whether
-// comparison $1 still needs another annotator and $2 has not judged it.
-const roomSQL = `SELECT c.judgment_count + (SELECT count(*) FROM assignments a
-	        WHERE a.comparison_id = c.id AND a.submitted_at IS NULL
-	          AND a.expires_at > now()) < $3
-	  AND NOT EXISTS (SELECT 1 FROM judgments j
-	                  WHERE j.comparison_id = c.id AND j.annotator_id = $2)
+// roomSQL tells, with a fresh snapshot taken after the row lock, whether
+// comparison $1 still needs another annotator.
+const roomSQL = `SELECT c.judgment_count + ` + activeLeases + ` < $2
 	FROM comparisons c WHERE c.id = $1`
+
+// goldSQL picks a random gold comparison that annotator $2 has not seen.
+// Gold comparisons are judged by everyone, so they need no room check.
+const goldSQL = `SELECT c.id, c.response_a_id, c.response_b_id FROM comparisons c
+	WHERE c.project_id = $1 AND c.gold_verdict IS NOT NULL AND NOT ` + seenByCondition + `
+	ORDER BY random() LIMIT 1`
+
+const openCountSQL = `SELECT count(*) FROM assignments a
+	JOIN comparisons c ON c.id = a.comparison_id
+	WHERE a.annotator_id = $1 AND c.project_id = $2 AND ` + openLeaseCondition
+
+func leaseNew(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uuid.UUID) (uuid.UUID, error) {
+	var open int
+	if err := tx.QueryRow(ctx, openCountSQL, annotatorID, p.ID).Scan(&open); err != nil {
+		return uuid.Nil, fmt.Errorf("count open leases in project %s: %w", p.ID, err)
+	}
+	if open >= max(p.MaxOpenLeases, 1) {
+		return uuid.Nil, labeling.Errorf(labeling.ErrConflict, "you hold %d open comparisons, the most "+
+			"this project allows; submit or skip one first", open)
+	}
+
+	if p.GoldShare > 0 && rand.Float64() < p.GoldShare {
+		var cid, ra, rb uuid.UUID
+		err := tx.QueryRow(ctx, goldSQL, p.ID, annotatorID).Scan(&cid, &ra, &rb)
+		if err == nil {
+			return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease, nil)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return uuid.Nil, fmt.Errorf("find gold comparison in project %s: %w", p.ID, err)
+		}
+	}
+	return leaseNext(ctx, tx, p, annotatorID)
+}
 
 func leaseNext(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uuid.UUID) (uuid.UUID, error) {
 	tried := []uuid.UUID{}
@@ -90,32 +148,35 @@ func leaseNext(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID u
 		}
 
 		var room bool
-		if err := tx.QueryRow(ctx, roomSQL, cid, annotatorID, p.JudgmentsWanted).Scan(&room); err != nil {
+		if err := tx.QueryRow(ctx, roomSQL, cid, p.JudgmentsWanted).Scan(&room); err != nil {
 			return uuid.Nil, fmt.Errorf("check comparison %s: %w", cid, err)
 		}
 		if !room {
 			tried = append(tried, cid)
 			continue
 		}
-		return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease)
+		return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease, nil)
 	}
 	return uuid.Nil, labeling.Errorf(labeling.ErrConflict,
 		"every free comparison was taken while searching; try again")
 }
 
+// insertLease leases comparisonID to annotatorID. The side each response is
+// shown on is drawn per assignment, so it never follows the import order
+// or an imported label; a non-nil left keeps a given side order instead.
 func insertLease(ctx context.Context, tx pgx.Tx, comparisonID, annotatorID, ra, rb uuid.UUID,
-	lease time.Duration) (uuid.UUID, error) {
-	// The side each response is shown on is drawn per assignment, so it
-	// never follows the import order or an imported label.
-	left := ra
-	if rand.IntN(2) == 1 {
-		left = rb
+	lease time.Duration, left *uuid.UUID) (uuid.UUID, error) {
+	leftID := ra
+	if left != nil {
+		leftID = *left
+	} else if rand.IntN(2) == 1 {
+		leftID = rb
 	}
 	id := uuid.New()
 	_, err := tx.Exec(ctx, `INSERT INTO assignments
 		(id, comparison_id, annotator_id, left_response_id, expires_at)
 		VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')`,
-		id, comparisonID, annotatorID, left, lease.Seconds())
+		id, comparisonID, annotatorID, leftID, lease.Seconds())
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("lease comparison %s: %w", comparisonID, err)
 	}
@@ -123,7 +184,7 @@ func insertLease(ctx context.Context, tx pgx.Tx, comparisonID, annotatorID, ra, 
 }
 
 const assignmentSQL = `SELECT a.id, a.comparison_id, c.project_id, p.messages,
-		a.left_response_id, a.shown_at, a.expires_at,
+		a.left_response_id, a.shown_at, a.expires_at, a.prefill,
 		ra.id, ra.content, ra.model, rb.id, rb.content, rb.model
 	FROM assignments a
 	JOIN comparisons c ON c.id = a.comparison_id
@@ -134,11 +195,11 @@ const assignmentSQL = `SELECT a.id, a.comparison_id, c.project_id, p.messages,
 
 func loadAssignment(ctx context.Context, q pgx.Tx, id, annotatorID uuid.UUID) (labeling.Assignment, error) {
 	var a labeling.Assignment
-	var messages []byte
+	var messages, prefill []byte
 	var leftID uuid.UUID
 	var ra, rb labeling.Response
 	err := q.QueryRow(ctx, assignmentSQL, id, annotatorID).Scan(&a.ID, &a.ComparisonID,
-		&a.ProjectID, &messages, &leftID, &a.ShownAt, &a.ExpiresAt,
+		&a.ProjectID, &messages, &leftID, &a.ShownAt, &a.ExpiresAt, &prefill,
 		&ra.ID, &ra.Content, &ra.Model, &rb.ID, &rb.Content, &rb.Model)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return a, labeling.Errorf(labeling.ErrNotFound, "assignment %s not found", id)
@@ -148,6 +209,12 @@ func loadAssignment(ctx context.Context, q pgx.Tx, id, annotatorID uuid.UUID) (l
 	}
 	if err := json.Unmarshal(messages, &a.Prompt); err != nil {
 		return a, fmt.Errorf("decode prompt of assignment %s: %w", id, err)
+	}
+	if prefill != nil {
+		a.Prefill = new(labeling.Vote)
+		if err := json.Unmarshal(prefill, a.Prefill); err != nil {
+			return a, fmt.Errorf("decode prefill of assignment %s: %w", id, err)
+		}
 	}
 
 	a.Left, a.Right = ra, rb
@@ -177,9 +244,11 @@ func (db *DB) Progress(ctx context.Context, p labeling.Project, annotatorID uuid
 		(SELECT count(*) FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
 		  WHERE c.project_id = $1 AND j.annotator_id = $2),
 		(SELECT count(*) FROM comparisons c
-		  WHERE c.project_id = $1 AND c.judgment_count < $3
+		  WHERE c.project_id = $1 AND c.gold_verdict IS NULL AND c.judgment_count < $3
 		    AND NOT EXISTS (SELECT 1 FROM judgments j
-		                    WHERE j.comparison_id = c.id AND j.annotator_id = $2))`,
+		                    WHERE j.comparison_id = c.id AND j.annotator_id = $2)
+		    AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.comparison_id = c.id
+		                    AND a.annotator_id = $2 AND a.skipped_at IS NOT NULL))`,
 		p.ID, annotatorID, p.JudgmentsWanted).Scan(&pr.Done, &pr.Left)
 	if err != nil {
 		return pr, fmt.Errorf("count progress of %s in project %s: %w", annotatorID, p.ID, err)

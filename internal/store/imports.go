@@ -16,6 +16,10 @@ import (
 // ImportTx writes one import batch inside a single transaction, so that a
 // rejected import leaves nothing behind.
 type ImportTx struct {
+	// Gold marks every comparison that comes with a source label as a gold
+	// comparison whose known answer is that label.
+	Gold bool
+
 	tx        pgx.Tx
 	projectID uuid.UUID
 	batchID   uuid.UUID
@@ -121,12 +125,18 @@ func (it *ImportTx) insertComparison(ctx context.Context, row labeling.Row, prom
 			preferred = &ids[l.Preferred]
 		}
 	}
+	var goldVerdict *labeling.Verdict
+	var goldPreferred *uuid.UUID
+	if it.Gold {
+		goldVerdict, goldPreferred = verdict, preferred
+	}
 	tag, err := it.tx.Exec(ctx, `INSERT INTO comparisons
 		(id, project_id, prompt_id, response_a_id, response_b_id,
-		 source_verdict, source_preferred_id, batch_id, source_line)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		 source_verdict, source_preferred_id, batch_id, source_line, gold_verdict, gold_preferred_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT DO NOTHING`,
-		uuid.New(), it.projectID, promptID, ids[i], ids[j], verdict, preferred, it.batchID, row.Line)
+		uuid.New(), it.projectID, promptID, ids[i], ids[j], verdict, preferred, it.batchID, row.Line,
+		goldVerdict, goldPreferred)
 	if err != nil {
 		return false, fmt.Errorf("store comparison: %w", err)
 	}

@@ -30,7 +30,7 @@ func (db *DB) Submit(ctx context.Context, annotatorID uuid.UUID, v labeling.Vote
 
 // lockSQL locks the comparison row, which serialises every submit and
 // lease of that comparison.
-const lockSQL = `SELECT c.id, c.judgment_count, p.judgments_wanted,
+const lockSQL = `SELECT c.id, c.project_id, c.judgment_count, p.judgments_wanted,
 		a.submitted_at IS NULL AND a.expires_at <= now()
 	FROM assignments a
 	JOIN comparisons c ON c.id = a.comparison_id
@@ -39,10 +39,10 @@ const lockSQL = `SELECT c.id, c.judgment_count, p.judgments_wanted,
 	FOR UPDATE OF c`
 
 func submit(ctx context.Context, tx pgx.Tx, annotatorID uuid.UUID, v labeling.Vote) (uuid.UUID, bool, error) {
-	var cid uuid.UUID
+	var cid, pid uuid.UUID
 	var count, wanted int
 	var expired bool
-	err := tx.QueryRow(ctx, lockSQL, v.AssignmentID, annotatorID).Scan(&cid, &count, &wanted, &expired)
+	err := tx.QueryRow(ctx, lockSQL, v.AssignmentID, annotatorID).Scan(&cid, &pid, &count, &wanted, &expired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return uuid.Nil, false, labeling.Errorf(labeling.ErrNotFound, "assignment %s not found", v.AssignmentID)
 	}
@@ -70,7 +70,11 @@ func submit(ctx context.Context, tx pgx.Tx, annotatorID uuid.UUID, v labeling.Vo
 	if err != nil {
 		return uuid.Nil, false, err
 	}
-	if err := v.Validate(a); err != nil {
+	p, err := scanProject(tx.QueryRow(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = $1`, pid))
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("load project %s: %w", pid, err)
+	}
+	if err := v.Validate(a, p); err != nil {
 		return uuid.Nil, false, err
 	}
 	id, err := insertJudgment(ctx, tx, annotatorID, a, v)

@@ -10,9 +10,11 @@ import (
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
-// preferencesSQL counts the votes of each judged comparison and keeps
-// those where one response has more than half of all judgments. Ties and
-// both-bad verdicts count in the total, so they can deny a majority.
+// preferencesSQL keeps the comparisons with a winner: the adjudicated
+// response when a researcher settled the comparison, otherwise the response
+// with more than half of all judgments. Ties and both-bad verdicts count in
+// the total, so they can deny a majority, and an adjudicated tie or
+// both-bad leaves the comparison out.
 const preferencesSQL = `WITH votes AS (
 		SELECT j.comparison_id,
 			count(*) AS total,
@@ -22,14 +24,17 @@ const preferencesSQL = `WITH votes AS (
 		WHERE c.project_id = $1
 		GROUP BY j.comparison_id
 	)
-	SELECT c.id, p.messages, v.a_votes, v.b_votes, v.total,
+	SELECT c.id, p.messages, coalesce(v.a_votes, 0), coalesce(v.b_votes, 0), coalesce(v.total, 0),
+		c.adjudicated_preferred_id,
 		ra.id, ra.content, ra.model, rb.id, rb.content, rb.model
-	FROM votes v
-	JOIN comparisons c ON c.id = v.comparison_id
+	FROM comparisons c
+	LEFT JOIN votes v ON v.comparison_id = c.id
 	JOIN prompts p ON p.id = c.prompt_id
 	JOIN responses ra ON ra.id = c.response_a_id
 	JOIN responses rb ON rb.id = c.response_b_id
-	WHERE greatest(v.a_votes, v.b_votes) * 2 > v.total
+	WHERE c.project_id = $1
+	  AND CASE WHEN c.adjudicated_verdict IS NOT NULL THEN c.adjudicated_verdict = 'preferred'
+	           ELSE greatest(v.a_votes, v.b_votes) * 2 > v.total END
 	ORDER BY c.seq`
 
 // EachPreference calls fn for every comparison of project projectID that
@@ -47,7 +52,8 @@ func (db *DB) EachPreference(ctx context.Context, projectID uuid.UUID, fn func(l
 		var messages []byte
 		var aVotes, bVotes int
 		var ra, rb labeling.Response
-		err := rows.Scan(&p.ComparisonID, &messages, &aVotes, &bVotes, &p.Total,
+		var adjudicated *uuid.UUID
+		err := rows.Scan(&p.ComparisonID, &messages, &aVotes, &bVotes, &p.Total, &adjudicated,
 			&ra.ID, &ra.Content, &ra.Model, &rb.ID, &rb.Content, &rb.Model)
 		if err != nil {
 			return fmt.Errorf("scan preference: %w", err)
@@ -57,9 +63,10 @@ func (db *DB) EachPreference(ctx context.Context, projectID uuid.UUID, fn func(l
 		}
 
 		p.Chosen, p.Rejected, p.Votes = ra, rb, aVotes
-		if bVotes > aVotes {
+		if adjudicated != nil && *adjudicated == rb.ID || adjudicated == nil && bVotes > aVotes {
 			p.Chosen, p.Rejected, p.Votes = rb, ra, bVotes
 		}
+		p.Adjudicated = adjudicated != nil
 		if err := fn(p); err != nil {
 			return err
 		}

@@ -31,7 +31,8 @@ func (db *DB) CreateSession(ctx context.Context, token string, userID uuid.UUID,
 // SessionUser returns the user whose unexpired session token is token, or
 // an ErrNotFound error.
 func (db *DB) SessionUser(ctx context.Context, token string) (labeling.User, error) {
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT u.id, u.email, u.role, u.created_at
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT u.id, coalesce(u.email, ''),
+		coalesce(u.display_name, ''), u.role, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = $1 AND s.expires_at > now()`, hashToken(token)))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -34,6 +34,11 @@
       e.preventDefault();
       return;
     }
+    if (e.key === "u") {
+      const undo = document.getElementById("undo");
+      if (undo) { e.preventDefault(); undo.requestSubmit(); }
+      return;
+    }
     if (e.key === "Enter") {
       e.preventDefault();
       form.requestSubmit();
