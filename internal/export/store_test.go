@@ -17,14 +17,16 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(storetest.Main(m)) }
 
-// judgeAll creates one annotator per verdict, who leases the next
-// comparison of p and submits the verdict. A verdict is the content of the
-// preferred response, or "tie".
-func judgeAll(tb testing.TB, db *store.DB, p labeling.Project, verdicts ...string) []labeling.Assignment {
+// judgeAll creates one annotator per entry of verdicts, who leases the
+// next comparison of p and votes on it. verdicts maps the last message of
+// a prompt to the content of its preferred response, or to "tie". The
+// comparisons come in random order, so judgeAll returns the leases in the
+// order their votes were submitted.
+func judgeAll(tb testing.TB, db *store.DB, p labeling.Project, verdicts map[string]string) []labeling.Assignment {
 	tb.Helper()
 	ctx := context.Background()
 	var leases []labeling.Assignment
-	for i, v := range verdicts {
+	for i := range len(verdicts) {
 		u, err := db.CreateUser(ctx, uuid.NewString()+"@example.org", labeling.UserAnnotator, "hash")
 		if err != nil {
 			tb.Fatalf("create user: %v", err)
@@ -32,6 +34,10 @@ func judgeAll(tb testing.TB, db *store.DB, p labeling.Project, verdicts ...strin
 		a, err := db.NextAssignment(ctx, p, u.ID)
 		if err != nil {
 			tb.Fatalf("lease %d: %v", i, err)
+		}
+		v, ok := verdicts[lastMessage(a.Prompt)]
+		if !ok {
+			tb.Fatalf("lease %d: no verdict for prompt %v", i, a.Prompt)
 		}
 		vote := labeling.Vote{AssignmentID: a.ID, Verdict: labeling.VerdictTie}
 		if v != "tie" {
@@ -75,8 +81,8 @@ func TestExportFromStore(t *testing.T) {
 	if err := it.Commit(ctx, "trl", nil); err != nil {
 		t.Fatal(err)
 	}
-	verdicts := []string{"groß", "4", "tie"}
-	leases := judgeAll(t, db, p, verdicts...)
+	verdicts := map[string]string{"Größe <1>?": "groß", "2+2?": "4", "tied": "tie"}
+	leases := judgeAll(t, db, p, verdicts)
 
 	t.Run("trl", func(t *testing.T) {
 		var buf bytes.Buffer
@@ -111,6 +117,7 @@ func TestExportFromStore(t *testing.T) {
 		for i, line := range lines {
 			checkKeys(t, line)
 			a := leases[i]
+			verdict := verdicts[lastMessage(a.Prompt)]
 			want := map[string]string{
 				"comparison_id":    quoted(a.ComparisonID),
 				"left_response_id": quoted(a.Left.ID),
@@ -120,16 +127,24 @@ func TestExportFromStore(t *testing.T) {
 				"rationale":        `""`,
 				"unsafe":           `false`,
 			}
-			if verdicts[i] == "tie" {
+			if verdict == "tie" {
 				want["verdict"] = `"tie"`
 				want["preferred_response_id"] = `null`
 			} else {
 				want["verdict"] = `"preferred"`
-				want["preferred_response_id"] = quoted(responseNamed(t, a, verdicts[i]))
+				want["preferred_response_id"] = quoted(responseNamed(t, a, verdict))
 			}
 			checkValues(t, line, want)
 		}
 	})
+}
+
+// lastMessage returns the content of the last message of c.
+func lastMessage(c labeling.Conversation) string {
+	if len(c) == 0 {
+		return ""
+	}
+	return c[len(c)-1].Content
 }
 
 // responseNamed returns the id of a's response whose content is content.

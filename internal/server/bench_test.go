@@ -125,6 +125,7 @@ func benchLabel(b *testing.B, data []byte, judgmentsWanted int, env func() *benc
 		b.StopTimer()
 		e := env()
 		p := benchCreateProject(b, e.db, fmt.Sprintf("%s %d", b.Name(), i), judgmentsWanted)
+		benchAddMembers(b, e.db, p.ID, e.annotators)
 		benchImport(b, e.db, p, data)
 		if analyze {
 			benchAnalyze(b, e.db)
@@ -166,6 +167,7 @@ func benchNewLabelEnv(b *testing.B) *benchLabelEnv {
 func benchWarmUp(b *testing.B, e *benchLabelEnv, data []byte) {
 	b.Helper()
 	p := benchCreateProject(b, e.db, "warm-up", 1)
+	benchAddMembers(b, e.db, p.ID, e.annotators)
 	benchImport(b, e.db, p, data)
 	benchJudgeAll(b, e.annotators, benchFirstForms(b, e.annotators, p.ID))
 	benchCheckJudgments(b, e.db, p, len(e.annotators), benchJudgmentsEach)
@@ -268,6 +270,7 @@ func benchCheckJudgments(b *testing.B, db *store.DB, p labeling.Project, annotat
 // benchAnnotator is one signed-in annotator with a client of its own, so
 // that annotators share no connections, like separate browsers.
 type benchAnnotator struct {
+	id      uuid.UUID
 	email   string
 	baseURL *url.URL
 	client  *http.Client
@@ -325,7 +328,7 @@ func (a *benchAnnotator) submit(action string, vote url.Values) (string, error) 
 }
 
 var (
-	benchActionRE  = regexp.MustCompile(`action="(/projects/[^"/]+/label/[^"]+)"`)
+	benchActionRE  = regexp.MustCompile(`id="judgment"[^>]*\saction="(/projects/[^"/]+/label/[^"/]+)"`)
 	benchVerdictRE = regexp.MustCompile(`name="verdict" value="([^"]+)"`)
 )
 
@@ -396,11 +399,11 @@ func benchSignInAnnotators(b *testing.B, db *store.DB, srv *httptest.Server, n i
 	annotators := make([]*benchAnnotator, n)
 	for i := range annotators {
 		email := fmt.Sprintf("annotator%02d@bench.test", i)
-		_, err := db.CreateUser(context.Background(), email, labeling.UserAnnotator, hash)
+		u, err := db.CreateUser(context.Background(), email, labeling.UserAnnotator, hash)
 		if err != nil {
 			b.Fatalf("create annotator %s: %v", email, err)
 		}
-		a := &benchAnnotator{email: email, baseURL: base, client: benchClient(b)}
+		a := &benchAnnotator{id: u.ID, email: email, baseURL: base, client: benchClient(b)}
 		benchLogIn(b, a)
 		annotators[i] = a
 	}
@@ -509,7 +512,7 @@ func benchPostImport(b *testing.B, srv *httptest.Server, token string, projectID
 func benchImport(b *testing.B, db *store.DB, p labeling.Project, data []byte) int {
 	b.Helper()
 	rep, _, err := server.Import(context.Background(), db, p, bytes.NewReader(data),
-		filepath.Base(benchHHFile), ingest.Options{}, uuid.Nil)
+		filepath.Base(benchHHFile), server.ImportOptions{}, uuid.Nil)
 	if err != nil {
 		b.Fatalf("import into project %q: %v", p.Name, err)
 	}
@@ -521,12 +524,25 @@ func benchImport(b *testing.B, db *store.DB, p labeling.Project, data []byte) in
 
 func benchCreateProject(b *testing.B, db *store.DB, name string, judgmentsWanted int) labeling.Project {
 	b.Helper()
-	p, err := db.CreateProject(context.Background(),
-		labeling.Project{Name: name, JudgmentsWanted: judgmentsWanted})
+	p := labeling.NewProject(name)
+	p.JudgmentsWanted = judgmentsWanted
+	p, err := db.CreateProject(context.Background(), p)
 	if err != nil {
 		b.Fatalf("create project %q: %v", name, err)
 	}
 	return p
+}
+
+// benchAddMembers makes every annotator an annotator member of project
+// projectID, which they need to see its label page.
+func benchAddMembers(b *testing.B, db *store.DB, projectID uuid.UUID, annotators []*benchAnnotator) {
+	b.Helper()
+	for _, a := range annotators {
+		err := db.AddMember(context.Background(), projectID, a.id, labeling.UserAnnotator)
+		if err != nil {
+			b.Fatalf("add %s to project %s: %v", a.email, projectID, err)
+		}
+	}
 }
 
 // benchStartServer serves the app on a loopback port until the benchmark

@@ -32,10 +32,11 @@ const (
 // indentation must survive rendering.
 const codeBlock = "def double(x):\n    if x is None:\n        return 0\n    return 2 * x"
 
-// browserPairs returns a pairs-format file of five comparisons. The first
-// has markdown, a code block and hostile text, so it is the page that the
-// checks and screenshots look at.
-func browserPairs(tb testing.TB) string {
+// browserPairs returns two pairs-format files: the first holds one
+// comparison with markdown, a code block and hostile text, which is the
+// page that the checks and screenshots look at, and the second four plain
+// ones.
+func browserPairs(tb testing.TB) (first, rest string) {
 	tb.Helper()
 	pairs := []map[string]any{
 		{
@@ -54,16 +55,17 @@ func browserPairs(tb testing.TB) string {
 		{"prompt": "Say hello in French.", "response_a": "Bonjour.", "response_b": "Hola."},
 		{"prompt": "Largest planet?", "response_a": "Jupiter.", "response_b": "Mars."},
 	}
-	var b strings.Builder
-	for _, p := range pairs {
+	var files [2]strings.Builder
+	for i, p := range pairs {
 		line, err := json.Marshal(p)
 		if err != nil {
 			tb.Fatalf("encode pair: %v", err)
 		}
+		b := &files[min(i, 1)]
 		b.Write(line)
 		b.WriteByte('\n')
 	}
-	return b.String()
+	return files[0].String(), files[1].String()
 }
 
 // startChromium starts a headless Chromium with a fresh profile and
@@ -151,9 +153,13 @@ func TestBrowserLabeling(t *testing.T) {
 	defer cancel()
 
 	a := startApp(t)
-	a.createUser(t, annotatorEmail, labeling.UserAnnotator)
+	annotator := a.createUser(t, annotatorEmail, labeling.UserAnnotator)
 	p := a.createProject(t, "Browser check")
-	a.importPairs(t, p, browserPairs(t))
+	a.addMember(t, p, annotator, labeling.UserAnnotator)
+	// The project holds only the hostile comparison until the annotator
+	// holds its lease, because comparisons are handed out in random order.
+	first, rest := browserPairs(t)
+	a.importPairs(t, p, first)
 
 	// Log in through the form, as a person would.
 	browse(t, ctx,
@@ -166,6 +172,7 @@ func TestBrowserLabeling(t *testing.T) {
 		chromedp.Navigate(a.srv.URL+labelPath(p)),
 		chromedp.WaitVisible(chromedp.CSS(`#judgment`)),
 	)
+	a.importPairs(t, p, rest)
 
 	t.Run("hostile text stays text", func(t *testing.T) {
 		if got := evaluate[string](t, ctx, `typeof window.__pwned`); got != "undefined" {

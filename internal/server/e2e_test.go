@@ -109,7 +109,8 @@ func TestEndToEnd(t *testing.T) {
 	project := apiCreateProject(t, a, token, "HH harmless test")
 	importHH(t, a, token, project.ID, hhPath, differ)
 
-	// Annotators come from the admin's web form and label over plain HTML.
+	// Annotators come from the admin's web form, join the project and label
+	// over plain HTML.
 	admin := a.login(t, adminEmail)
 	var votes []castVote
 	for n := 1; n <= 2; n++ {
@@ -122,6 +123,7 @@ func TestEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("find %s: %v", email, err)
 		}
+		a.addMember(t, project, u, labeling.UserAnnotator)
 		votes = append(votes, labelVotes(t, a, a.login(t, email), project, n, u.ID, len(votes))...)
 	}
 

@@ -126,7 +126,7 @@ func (s *Server) logImport(p labeling.Project, source string, rep ingest.Report)
 
 type upload struct {
 	format, fields, gold, name string
-	file                 *os.File
+	file                       *os.File
 }
 
 func readUpload(r *http.Request) (upload, error) {

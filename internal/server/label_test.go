@@ -254,7 +254,8 @@ func TestLabelProgressAndDone(t *testing.T) {
 
 	// Each comparison needs one judgment, so nothing is left for a second
 	// annotator either.
-	s.createUser(t, "second@example.test", labeling.UserAnnotator)
+	s.addMember(t, s.project, s.createUser(t, "second@example.test", labeling.UserAnnotator),
+		labeling.UserAnnotator)
 	second := s.login(t, "second@example.test")
 	other := second.get(labelPath(s.project))
 	if !strings.Contains(other.body, "<p>0 done · 0 left</p>") {
@@ -267,7 +268,10 @@ func TestLabelOtherAnnotatorsAssignment(t *testing.T) {
 	s := seedApp(t)
 	owner := s.login(t, annotatorEmail)
 	form := openLabelForm(t, owner, s.project)
-	s.createUser(t, "intruder@example.test", labeling.UserAnnotator)
+	// The intruder labels the same project, so only the assignment's owner
+	// keeps them out.
+	s.addMember(t, s.project, s.createUser(t, "intruder@example.test", labeling.UserAnnotator),
+		labeling.UserAnnotator)
 	intruder := s.login(t, "intruder@example.test")
 
 	res := intruder.postForm(form.action, url.Values{"verdict": {form.left.String()}})
@@ -296,9 +300,14 @@ func TestLabelExpiredLease(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// A project of one comparison, so the second annotator can only
+			// be given the expired one.
 			s := seedApp(t)
+			p := s.createProject(t, "One pair")
+			s.importPairs(t, p, `{"prompt": "Pick a fruit.", "response_a": "An apple.", "response_b": "A brick."}`+"\n")
+			s.addMember(t, p, s.annotator, labeling.UserAnnotator)
 			first := s.login(t, annotatorEmail)
-			form := openLabelForm(t, first, s.project)
+			form := openLabelForm(t, first, p)
 			_, err := s.db.Pool().Exec(context.Background(),
 				`UPDATE assignments SET expires_at = now() - interval '1 minute' WHERE id = $1`, form.assignmentID)
 			if err != nil {
@@ -306,9 +315,10 @@ func TestLabelExpiredLease(t *testing.T) {
 			}
 
 			if tt.othersTakeIt {
-				s.createUser(t, "second@example.test", labeling.UserAnnotator)
+				s.addMember(t, p, s.createUser(t, "second@example.test", labeling.UserAnnotator),
+					labeling.UserAnnotator)
 				second := s.login(t, "second@example.test")
-				other := openLabelForm(t, second, s.project)
+				other := openLabelForm(t, second, p)
 				if other.left != form.left && other.left != form.right {
 					t.Fatalf("second annotator got another comparison, want the expired one")
 				}
@@ -321,12 +331,12 @@ func TestLabelExpiredLease(t *testing.T) {
 			if res.status != http.StatusSeeOther {
 				t.Errorf("late vote status: got %d, want %d", res.status, http.StatusSeeOther)
 			}
-			if loc, want := res.header.Get("Location"), labelPath(s.project)+tt.wantLocation; loc != want {
+			if loc, want := res.header.Get("Location"), labelPath(p)+tt.wantLocation; loc != want {
 				t.Errorf("late vote Location: got %q, want %q", loc, want)
 			}
 
 			var voters []string
-			for _, j := range s.judgments(t, s.project) {
+			for _, j := range s.judgments(t, p) {
 				var email string
 				err := s.db.Pool().QueryRow(context.Background(),
 					`SELECT email FROM users WHERE id = $1`, j.AnnotatorID).Scan(&email)
@@ -394,6 +404,9 @@ func TestLabelAssignmentOfOtherProject(t *testing.T) {
 	s := seedApp(t)
 	other := s.createProject(t, "Other project")
 	s.importPairs(t, other, `{"prompt": "Pick a fruit.", "response_a": "An apple.", "response_b": "A brick."}`+"\n")
+	// The annotator labels both projects, so only the assignment's project
+	// keeps the vote out.
+	s.addMember(t, other, s.annotator, labeling.UserAnnotator)
 	annotator := s.login(t, annotatorEmail)
 	form := openLabelForm(t, annotator, s.project)
 

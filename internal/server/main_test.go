@@ -82,12 +82,21 @@ func (a *testApp) createProject(tb testing.TB, name string) labeling.Project {
 	return p
 }
 
+// addMember makes u a member of p with role, labeling.UserResearcher or
+// labeling.UserAnnotator.
+func (a *testApp) addMember(tb testing.TB, p labeling.Project, u labeling.User, role string) {
+	tb.Helper()
+	if err := a.db.AddMember(context.Background(), p.ID, u.ID, role); err != nil {
+		tb.Fatalf("add %s to project %s as %s: %v", u.Name(), p.Name, role, err)
+	}
+}
+
 // importPairs imports JSONL in the pairs format into p without HTTP and
 // returns the batch id.
 func (a *testApp) importPairs(tb testing.TB, p labeling.Project, jsonl string) uuid.UUID {
 	tb.Helper()
 	_, batch, err := server.Import(context.Background(), a.db, p, strings.NewReader(jsonl),
-		"pairs.jsonl", ingest.Options{Format: ingest.FormatPairs}, uuid.Nil)
+		"pairs.jsonl", server.ImportOptions{Options: ingest.Options{Format: ingest.FormatPairs}}, uuid.Nil)
 	if err != nil {
 		tb.Fatalf("import pairs into %s: %v", p.Name, err)
 	}
@@ -386,8 +395,8 @@ const threePairs = `{"prompt": "Name a primary colour.", "response_a": "Red is a
 {"prompt": "Say hello in French.", "response_a": "Bonjour.", "response_b": "Hola."}
 `
 
-// seeded is an app with an admin, an annotator and a project of three
-// comparisons imported in one batch.
+// seeded is an app with an admin, an annotator who is a member of the
+// project, and a project of three comparisons imported in one batch.
 type seeded struct {
 	*testApp
 	admin, annotator labeling.User
@@ -402,6 +411,7 @@ func seedApp(tb testing.TB) *seeded {
 	s.admin = a.createUser(tb, adminEmail, labeling.UserAdmin)
 	s.annotator = a.createUser(tb, annotatorEmail, labeling.UserAnnotator)
 	s.project = a.createProject(tb, "Colours and sums")
+	a.addMember(tb, s.project, s.annotator, labeling.UserAnnotator)
 	s.batch = a.importPairs(tb, s.project, threePairs)
 	return s
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/web"
 )

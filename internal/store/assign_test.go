@@ -160,10 +160,19 @@ func TestNextAssignmentLeastJudgedFirst(t *testing.T) {
 	importRows(t, db, p, row(1, "p", "a", "b"), row(2, "q", "a", "b"), row(3, "r", "a", "b"))
 	ids := comparisonIDs(t, db, p)
 	users := newUsers(t, db, 4)
+	// Fix the tie-break keys, which are random, so that the first
+	// comparison comes first among equally judged ones.
+	for i, id := range ids {
+		_, err := db.Pool().Exec(context.Background(),
+			`UPDATE comparisons SET rand_key = $2 WHERE id = $1`, id, float64(i)/10)
+		if err != nil {
+			t.Fatalf("set rand_key of comparison %d: %v", i, err)
+		}
+	}
 
-	// Import order alone would hand out the first comparison twice before
-	// the second. Fewest judgments first hands out the second and third
-	// before the first comparison's second judgment.
+	// The tie-break key alone would hand out the first comparison twice
+	// before the second. Fewest judgments first hands out the second and
+	// third before the first comparison's second judgment.
 	want := []uuid.UUID{ids[0], ids[1], ids[2], ids[0]}
 	for i, u := range users {
 		a := lease(t, db, p, u)

@@ -39,6 +39,21 @@ func newProject(tb testing.TB, db *store.DB, judgments int) labeling.Project {
 	return p
 }
 
+// newProjectWith creates a project with the settings of p, a random name
+// and, unless p sets one, a ten-minute lease.
+func newProjectWith(tb testing.TB, db *store.DB, p labeling.Project) labeling.Project {
+	tb.Helper()
+	p.Name = "project-" + uuid.NewString()
+	if p.Lease == 0 {
+		p.Lease = 10 * time.Minute
+	}
+	p, err := db.CreateProject(context.Background(), p)
+	if err != nil {
+		tb.Fatalf("create project: %v", err)
+	}
+	return p
+}
+
 // newUser creates an annotator account and returns its id.
 func newUser(tb testing.TB, db *store.DB) uuid.UUID {
 	tb.Helper()

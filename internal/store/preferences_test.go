@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/internal/store"
 	"github.com/pairwise/pairwise/internal/store/storetest"
@@ -118,13 +120,19 @@ func TestEachPreferenceImportOrder(t *testing.T) {
 	ids := comparisonIDs(t, db, p)
 	users := newUsers(t, db, 3)
 
-	// Lease in import order, then submit in another order.
-	leases := make([]labeling.Assignment, len(users))
+	// Lease in the queue's random order, then submit in reverse import
+	// order, so that neither order matches the one wanted.
+	byComparison := map[uuid.UUID]int{}
 	for i, u := range users {
-		leases[i] = lease(t, db, p, u)
+		byComparison[lease(t, db, p, u).ComparisonID] = i
 	}
-	for _, i := range []int{2, 0, 1} {
-		submit(t, db, users[i], prefer(t, leases[i], "b"))
+	for i := len(ids) - 1; i >= 0; i-- {
+		u, ok := byComparison[ids[i]]
+		if !ok {
+			t.Fatalf("comparison %d was not leased", i)
+		}
+		a := lease(t, db, p, users[u])
+		submit(t, db, users[u], prefer(t, a, "b"))
 	}
 
 	got := preferences(t, db, p)

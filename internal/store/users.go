@@ -33,7 +33,21 @@ func (db *DB) CreateUser(ctx context.Context, email, role, passwordHash string) 
 func (db *DB) InsertUser(ctx context.Context, u labeling.User, passwordHash string) (labeling.User, error) {
 	u.ID = uuid.New()
 	u.Email, u.DisplayName = strings.TrimSpace(u.Email), strings.TrimSpace(u.DisplayName)
-	err := db.pool.QueryRow(ctx, `INSERT INTO users (id, email, display_name, role, password_hash)
+
+	// Logins match emails and display names alike, so neither may equal
+	// the other kind of name of another account.
+	var clash bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users
+		WHERE lower(display_name) = lower($1) OR lower(email) = lower($2))`,
+		u.Email, u.DisplayName).Scan(&clash)
+	if err != nil {
+		return u, fmt.Errorf("check name %s: %w", u.Name(), err)
+	}
+	if clash {
+		return u, labeling.Errorf(labeling.ErrConflict, "the name %s is taken; choose another", u.Name())
+	}
+
+	err = db.pool.QueryRow(ctx, `INSERT INTO users (id, email, display_name, role, password_hash)
 		VALUES ($1, $2, $3, $4, $5) RETURNING created_at`,
 		u.ID, nullString(u.Email), nullString(u.DisplayName), u.Role, passwordHash).Scan(&u.CreatedAt)
 	var pgErr *pgconn.PgError
