@@ -77,7 +77,7 @@ func Tokens(v TokensPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>API tokens</h1><p>A script sends a token in the header <code>Authorization: Bearer TOKEN</code> to the JSON API under <code>/api/v1</code>. The token acts as you, with your access to every project, until you revoke it. API tokens work only on the API, not on these pages.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>API tokens</h1><p>A script sends a token in the header <code>Authorization: Bearer TOKEN</code> to the JSON API under <code>/api/v1</code>. The token acts as you, in every project you can reach, until you revoke it. API tokens work only on the API, not on these pages.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -95,7 +95,7 @@ func Tokens(v TokensPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "” created</h2><p>Copy it now: only its hash is stored, so this page cannot show it again.</p><pre><code id=\"new-token\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "” created</h2><p>Copy it now. Only its hash is stored, so this page cannot show it again.</p><pre><code id=\"new-token\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -39,6 +39,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	token, err := s.startSession(r, email, password)
+	if s.rejectLockedLogin(w, r, err, email) {
+		return
+	}
 	if err != nil {
 		status := http.StatusUnauthorized
 		msg := badLogin
@@ -69,13 +72,19 @@ func localPath(next string) string {
 }
 
 // startSession checks the password and stores a new session. A wrong email
-// or password gives an ErrForbidden error.
+// or password gives an ErrForbidden error, and too many recent failures for
+// the email or the client's address a *loginLockedError, before the
+// password is checked.
 func (s *Server) startSession(r *http.Request, email, password string) (string, error) {
+	if err := s.checkLoginLimit(r, email); err != nil {
+		return "", err
+	}
 	u, hash, err := s.db.UserByLogin(r.Context(), email)
 	if errors.Is(err, labeling.ErrNotFound) {
 		// Checking a throwaway hash takes as long as a real check, so the
 		// response time does not tell which emails have accounts.
 		auth.CheckPassword(timingHash, password)
+		s.recordLoginFailure(r, email)
 		s.log.Warn("login with unknown email")
 		return "", labeling.Errorf(labeling.ErrForbidden, badLogin)
 	}
@@ -84,6 +93,7 @@ func (s *Server) startSession(r *http.Request, email, password string) (string, 
 	}
 	if err := auth.CheckPassword(hash, password); err != nil {
 		if errors.Is(err, auth.ErrMismatch) {
+			s.recordLoginFailure(r, email)
 			s.log.Warn("login with wrong password", "user_id", u.ID)
 			return "", labeling.Errorf(labeling.ErrForbidden, badLogin)
 		}
@@ -178,6 +188,9 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, err := s.startSession(r, req.Email, req.Password)
+	if s.rejectLockedLogin(w, r, err, req.Email) {
+		return
+	}
 	if errors.Is(err, labeling.ErrForbidden) {
 		writeJSONError(w, http.StatusUnauthorized, "wrong email or password")
 		return

@@ -89,7 +89,8 @@ func (s *Server) limitBody(n int64) func(http.Handler) http.Handler {
 }
 
 // loadSession puts the user of a valid session cookie or bearer token in
-// the request context.
+// the request context. A bearer token is a session token or, on the JSON
+// API only, an API token.
 func (s *Server) loadSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := sessionToken(r)
@@ -97,7 +98,7 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		u, err := s.db.SessionUser(r.Context(), token)
+		u, err := s.requestUser(r, token)
 		if err != nil {
 			next.ServeHTTP(w, r)
 			return

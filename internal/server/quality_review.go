@@ -86,7 +86,8 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, place revi
 	s.render(w, r, status, web.Review(v))
 }
 
-func (s *Server) reviewView(ctx context.Context, p labeling.Project, place reviewPlace) (web.ReviewPage, error) {
+func (s *Server) reviewView(ctx context.Context, p labeling.Project,
+	place reviewPlace) (web.ReviewPage, error) {
 	v := web.ReviewPage{Project: p, Filter: string(place.filter), PageNumber: place.page}
 	items, total, err := s.db.ReviewQueue(ctx, p.ID, place.filter, reviewPageSize,
 		(place.page-1)*reviewPageSize)
@@ -163,7 +164,8 @@ func comparisonParam(r *http.Request) (uuid.UUID, error) {
 
 // settleFunc stores or, with remove set, deletes one kind of settlement on
 // comparison cid of project p.
-type settleFunc func(ctx context.Context, p labeling.Project, cid uuid.UUID, s store.Settlement, remove bool) error
+type settleFunc func(ctx context.Context, p labeling.Project, cid uuid.UUID,
+	s store.Settlement, remove bool) error
 
 // settle handles a form that sets or clears a settlement, then sends the
 // researcher back to the review page they came from with notice.

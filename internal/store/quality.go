@@ -201,7 +201,8 @@ func (db *DB) ReviewQueue(ctx context.Context, projectID uuid.UUID, filter Revie
 			"review filter %q is not one of all, open, adjudicated", filter)
 	}
 	var total int
-	if err := db.pool.QueryRow(ctx, reviewCountSQL, projectID, string(filter)).Scan(&total); err != nil {
+	err := db.pool.QueryRow(ctx, reviewCountSQL, projectID, string(filter)).Scan(&total)
+	if err != nil {
 		return nil, 0, fmt.Errorf("count disputed comparisons of project %s: %w", projectID, err)
 	}
 
@@ -321,7 +322,8 @@ const goldComparisonsSQL = `SELECT c.id, left(p.messages -> -1 ->> 'content', 20
 
 // GoldComparisons returns up to limit (at least 1) of project projectID's
 // gold comparisons in import order and how many it has in all.
-func (db *DB) GoldComparisons(ctx context.Context, projectID uuid.UUID, limit int) ([]GoldComparison, int, error) {
+func (db *DB) GoldComparisons(ctx context.Context, projectID uuid.UUID,
+	limit int) ([]GoldComparison, int, error) {
 	rows, err := db.pool.Query(ctx, goldComparisonsSQL, projectID, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list gold comparisons of project %s: %w", projectID, err)
