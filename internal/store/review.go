@@ -55,13 +55,17 @@ func (db *DB) Adjudicate(ctx context.Context, projectID, cid uuid.UUID, s Settle
 	return nil
 }
 
-// ClearAdjudication removes the researcher's verdict from comparison cid.
+// ClearAdjudication removes the researcher's verdict from comparison cid,
+// or returns an ErrNotFound error when cid is not in project projectID.
 func (db *DB) ClearAdjudication(ctx context.Context, projectID, cid uuid.UUID) error {
-	_, err := db.pool.Exec(ctx, `UPDATE comparisons SET adjudicated_verdict = NULL,
+	tag, err := db.pool.Exec(ctx, `UPDATE comparisons SET adjudicated_verdict = NULL,
 		adjudicated_preferred_id = NULL, adjudicated_by = NULL, adjudicated_at = NULL
 		WHERE id = $1 AND project_id = $2`, cid, projectID)
 	if err != nil {
 		return fmt.Errorf("clear adjudication of comparison %s: %w", cid, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return labeling.Errorf(labeling.ErrNotFound, "comparison %s not found in this project", cid)
 	}
 	return nil
 }
@@ -82,12 +86,16 @@ func (db *DB) SetGold(ctx context.Context, projectID, cid uuid.UUID, s Settlemen
 	return nil
 }
 
-// ClearGold returns comparison cid to the normal queue.
+// ClearGold returns comparison cid to the normal queue, or returns an
+// ErrNotFound error when cid is not in project projectID.
 func (db *DB) ClearGold(ctx context.Context, projectID, cid uuid.UUID) error {
-	_, err := db.pool.Exec(ctx, `UPDATE comparisons SET gold_verdict = NULL, gold_preferred_id = NULL
+	tag, err := db.pool.Exec(ctx, `UPDATE comparisons SET gold_verdict = NULL, gold_preferred_id = NULL
 		WHERE id = $1 AND project_id = $2`, cid, projectID)
 	if err != nil {
 		return fmt.Errorf("unmark gold comparison %s: %w", cid, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return labeling.Errorf(labeling.ErrNotFound, "comparison %s not found in this project", cid)
 	}
 	return nil
 }
