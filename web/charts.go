@@ -73,7 +73,7 @@ func NewVotesChart(days []DayCount) BarChart {
 		h := plotHeight * float64(n) / float64(max(c.Max, 1))
 		c.Bars = append(c.Bars, Bar{
 			X: float64(i)*slot + (slot-width)/2, Y: plotHeight - h, Width: width, Height: h,
-			Title: fmt.Sprintf("%s: %d judgments", day.Format(time.DateOnly), n),
+			Title: day.Format(time.DateOnly) + ": " + countOf(n, "judgment", "judgments"),
 		})
 	}
 	return c

@@ -19,7 +19,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
-	"github.com/pairwise/pairwise/internal/auth"
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/internal/server"
 )
@@ -27,7 +26,7 @@ import (
 // hostileCorpus is text that would run script, load a frame or restyle
 // the page if a page put it into HTML unescaped. Every payload that runs
 // sets window.__pwned or calls alert, which the browser hook records. Each
-// string holds a marker hzNN where it stays visible however it renders:
+// string contains a marker hzNN where it stays visible however it renders:
 // as text, or as markdown, where a link shows only its text. URLs point
 // nowhere or at the test server, so that nothing leaves the machine.
 var hostileCorpus = []string{
@@ -228,7 +227,7 @@ type hostileBrowser struct {
 	dialogs []string
 }
 
-// newHostileBrowser starts the tab; set base before opening pages.
+// newHostileBrowser starts the tab. Set base before opening pages.
 func newHostileBrowser(t *testing.T) *hostileBrowser {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(startChromium(t), 90*time.Second)
@@ -311,9 +310,10 @@ func (b *hostileBrowser) load(t *testing.T, address string) (pageReport, int) {
 	return rep, int(res.Status)
 }
 
-// checkCanary shows the tab a page that writes the corpus out unescaped
-// under a strict Content-Security-Policy, and fails unless the hook and
-// the inspection catch it, so that a clean page elsewhere means something.
+// checkCanary shows the tab a page that writes five corpus strings out
+// unescaped under a strict Content-Security-Policy, and fails unless the
+// hook and the inspection catch them, so that a clean page elsewhere means
+// something.
 func (b *hostileBrowser) checkCanary(t *testing.T) {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -343,7 +343,7 @@ func (b *hostileBrowser) checkCanary(t *testing.T) {
 }
 
 // want fails unless the page shows the marker of every string in shown
-// and holds every string in exact unchanged in its text.
+// and contains every string in exact unchanged in its text.
 func (r pageReport) want(t *testing.T, path string, shown, exact []string) {
 	t.Helper()
 	for _, s := range shown {
@@ -362,7 +362,7 @@ func (r pageReport) want(t *testing.T, path string, shown, exact []string) {
 type hostileApp struct {
 	*testApp
 	project labeling.Project
-	// comparisons counts the project's comparisons; comparison i has the
+	// comparisons counts the project's comparisons. Comparison i has the
 	// prompt, a and b at corpus positions 3i, 3i+1 and 3i+2.
 	comparisons  int
 	byPrompt     map[string]int  // comparison index by prompt text
@@ -388,10 +388,13 @@ func newHostileApp(t *testing.T) *hostileApp {
 	// Each comparison takes one vote of the annotator and enough of the
 	// others' for every corpus string to be a rationale.
 	wanted := 1 + (n+h.comparisons-1)/h.comparisons
-	p, err := h.db.CreateProject(ctx, labeling.Project{Name: hostileProjectName, JudgmentsWanted: wanted,
-		Guidelines: strings.Join(hostileCorpus, "\n\n")})
+	p, err := h.db.CreateProject(ctx, labeling.Project{Name: hostileProjectName, JudgmentsWanted: wanted})
 	if err != nil {
 		t.Fatalf("create project: %v", err)
+	}
+	p.Guidelines = strings.Join(hostileCorpus, "\n\n")
+	if err := h.db.UpdateProject(ctx, p); err != nil {
+		t.Fatalf("set guidelines: %v", err)
 	}
 	h.project = p
 	var pairs strings.Builder
@@ -426,7 +429,7 @@ func newHostileApp(t *testing.T) *hostileApp {
 	// The accounts: an admin, the annotator who uses the browser, and one
 	// annotator named after each corpus string.
 	h.createUser(t, adminEmail, labeling.UserAdmin)
-	hash, err := auth.HashPassword(testPassword)
+	hash, err := testPasswordHash()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,8 +537,8 @@ func TestHostileTextInert(t *testing.T) {
 		}
 	})
 
-	// The annotator labels every comparison; each vote's rationale is a
-	// corpus string, the last one a text area breaker.
+	// The annotator labels every comparison. Each vote's rationale is a
+	// corpus string, and the last one closes a text area if unescaped.
 	var rationales []string
 	t.Run("label pages", func(t *testing.T) {
 		shown := map[int]bool{}

@@ -24,19 +24,20 @@ import (
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
-// An annotator who finds the done page while the project still lacks
-// judgments asks again up to loadMaxWaits times in all, loadWait apart.
-// A done page is normally final: a comparison only gets room for another
-// annotator back when a lease expires or is skipped, and this load does
-// neither. Asking again keeps every annotator working until the project
-// is full in case a lease is freed late anyway.
+// An annotator who gets the done page while the project still lacks
+// judgments requests the label page again, up to loadMaxWaits times in all
+// and loadWait apart. A done page is normally final for that annotator,
+// because a comparison only has room again after a lease ends without a
+// judgment (it expired or was skipped). This load does neither, since
+// leases last 15 minutes and nobody skips. The retries keep every annotator
+// working until the project is full in case a lease is freed anyway.
 const (
 	loadMaxWaits = 100
 	loadWait     = 50 * time.Millisecond
 )
 
 // BenchmarkLoadOverlap lets 100 annotators label a project of 2,000
-// comparisons at once, each comparison wanted by 3 annotators, through the
+// comparisons at once, 3 judgments per comparison, through the
 // label page and its form on a loopback server. Each iteration sets up a
 // fresh database, logs every annotator in once (not timed) and then times
 // the labeling until the project holds all 6,000 judgments. The latency
@@ -55,8 +56,9 @@ func BenchmarkLoadOverlap(b *testing.B) {
 
 		res := env.run(b)
 		b.StopTimer()
-		b.Logf("%d annotators stored %d judgments in %v; %d done pages and %d conflicts before the project was full",
-			load.annotators, res.judgments, res.wall.Round(time.Millisecond), res.donePages, res.conflicts)
+		b.Logf("%d annotators stored %d judgments in %v, with %d done pages and %d conflicts "+
+			"before the project was full", load.annotators, res.judgments,
+			res.wall.Round(time.Millisecond), res.donePages, res.conflicts)
 		env.checkInvariants(b, res)
 		latencies = append(latencies, res.latencies...)
 		wall += res.wall
@@ -77,6 +79,8 @@ func BenchmarkLoadOverlap(b *testing.B) {
 func TestLoadOverlapSmall(t *testing.T) {
 	env := setUpOverlapLoad(t, overlapLoad{annotators: 12, comparisons: 60, judgmentsWanted: 3})
 	res := env.run(t)
+	t.Logf("%d judgments in %v, with %d done pages and %d conflicts before the project was full",
+		res.judgments, res.wall.Round(time.Millisecond), res.donePages, res.conflicts)
 	env.checkInvariants(t, res)
 }
 
@@ -105,7 +109,7 @@ type overlapResult struct {
 	latencies []time.Duration // GET plus POST, one per judgment
 	wall      time.Duration   // from the first request to the last
 	donePages int             // done pages seen while the project lacked judgments
-	conflicts int             // label pages answered with 409
+	conflicts int             // label pages returned with status 409
 }
 
 // setUpOverlapLoad starts an app with a project of load.comparisons
@@ -122,8 +126,8 @@ func setUpOverlapLoad(tb testing.TB, load overlapLoad) *overlapEnv {
 	}
 	app.importPairs(tb, p, overlapPairs(tb, load.comparisons))
 
-	return &overlapEnv{app: app, project: p, annotators: signInLoadAnnotators(tb, app, p, load.annotators),
-		load: load}
+	annotators := signInLoadAnnotators(tb, app, p, load.annotators)
+	return &overlapEnv{app: app, project: p, annotators: annotators, load: load}
 }
 
 // overlapPairs returns a pairs-format file of n comparisons, each with a
@@ -208,10 +212,10 @@ func (e *overlapEnv) run(tb testing.TB) overlapResult {
 }
 
 // checkInvariants fails tb unless the annotators stored exactly the
-// judgments that fill the project: every comparison judged by
-// judgmentsWanted different annotators, its judgment_count equal to its
-// judgment rows, each judgment matching the lease it was made on, and no
-// lease left open.
+// judgments that fill the project. Every comparison must be judged by
+// judgmentsWanted different annotators, and its judgment_count must equal
+// its judgment rows. Each judgment must match the lease it was made on,
+// and no lease may be left open.
 func (e *overlapEnv) checkInvariants(tb testing.TB, res overlapResult) {
 	tb.Helper()
 	want := e.load.want()
@@ -219,7 +223,7 @@ func (e *overlapEnv) checkInvariants(tb testing.TB, res overlapResult) {
 		tb.Errorf("judgment forms accepted: got %d, want %d", res.judgments, want)
 	}
 
-	wanted := e.load.judgmentsWanted
+	perComparison := e.load.judgmentsWanted
 	checks := []struct {
 		name string
 		sql  string
@@ -234,16 +238,17 @@ func (e *overlapEnv) checkInvariants(tb testing.TB, res overlapResult) {
 			SELECT 1 FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
 			WHERE c.project_id = $1 GROUP BY j.comparison_id, j.annotator_id
 			HAVING count(*) > 1) d`, nil, 0},
-		{"comparisons with more judgment rows than wanted", `SELECT count(*) FROM comparisons c
-			WHERE c.project_id = $1
+		{"comparisons with more judgment rows than judgments_wanted", `SELECT count(*)
+			FROM comparisons c WHERE c.project_id = $1
 			AND (SELECT count(*) FROM judgments j WHERE j.comparison_id = c.id) > $2`,
-			[]any{wanted}, 0},
-		{"comparisons with fewer judgment rows than wanted", `SELECT count(*) FROM comparisons c
-			WHERE c.project_id = $1
+			[]any{perComparison}, 0},
+		{"comparisons with fewer judgment rows than judgments_wanted", `SELECT count(*)
+			FROM comparisons c WHERE c.project_id = $1
 			AND (SELECT count(*) FROM judgments j WHERE j.comparison_id = c.id) < $2`,
-			[]any{wanted}, 0},
-		{"comparisons whose judgment_count is not the number wanted", `SELECT count(*)
-			FROM comparisons WHERE project_id = $1 AND judgment_count <> $2`, []any{wanted}, 0},
+			[]any{perComparison}, 0},
+		{"comparisons whose judgment_count is not judgments_wanted", `SELECT count(*)
+			FROM comparisons WHERE project_id = $1 AND judgment_count <> $2`,
+			[]any{perComparison}, 0},
 		{"comparisons whose judgment_count differs from their judgment rows", `SELECT count(*)
 			FROM comparisons c WHERE c.project_id = $1 AND c.judgment_count <>
 			(SELECT count(*) FROM judgments j WHERE j.comparison_id = c.id)`, nil, 0},
@@ -260,7 +265,8 @@ func (e *overlapEnv) checkInvariants(tb testing.TB, res overlapResult) {
 	for _, c := range checks {
 		var got int
 		args := append([]any{e.project.ID}, c.args...)
-		if err := e.app.db.Pool().QueryRow(context.Background(), c.sql, args...).Scan(&got); err != nil {
+		err := e.app.db.Pool().QueryRow(context.Background(), c.sql, args...).Scan(&got)
+		if err != nil {
 			tb.Fatalf("count %s: %v", c.name, err)
 		}
 		if got != c.want {
@@ -390,7 +396,8 @@ func (a *loadAnnotator) labelForm(path string) (*labelForm, int, error) {
 func readLoadForm(body string) (labelForm, error) {
 	m := formActionRe.FindStringSubmatch(body)
 	if m == nil {
-		return labelForm{}, errors.New("label page shows neither the labeling form nor the done message")
+		return labelForm{}, errors.New("label page shows neither the labeling form " +
+			"nor the done message")
 	}
 	f := labelForm{action: m[1]}
 	var err error
@@ -409,7 +416,8 @@ func readLoadForm(body string) (labelForm, error) {
 		return f, fmt.Errorf("right verdict radio: %w", err)
 	}
 	if radios["3"] != string(labeling.VerdictTie) {
-		return f, fmt.Errorf("verdict radio data-key 3: got value %q, want %q", radios["3"], labeling.VerdictTie)
+		return f, fmt.Errorf("verdict radio data-key 3: got value %q, want %q",
+			radios["3"], labeling.VerdictTie)
 	}
 	return f, nil
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -59,10 +60,14 @@ func startAppOn(tb testing.TB, listen func(http.Handler) *httptest.Server) *test
 	return &testApp{db: db, srv: srv}
 }
 
+// testPasswordHash hashes testPassword once for every account, because
+// argon2id takes a good part of a second each time.
+var testPasswordHash = sync.OnceValues(func() (string, error) { return auth.HashPassword(testPassword) })
+
 // createUser stores an account with testPassword.
 func (a *testApp) createUser(tb testing.TB, email, role string) labeling.User {
 	tb.Helper()
-	hash, err := auth.HashPassword(testPassword)
+	hash, err := testPasswordHash()
 	if err != nil {
 		tb.Fatalf("hash password: %v", err)
 	}

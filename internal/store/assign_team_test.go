@@ -143,8 +143,8 @@ func TestOverlapConcurrent(t *testing.T) {
 	ctx := context.Background()
 
 	// Each annotator labels until nothing is left, all at once. A lease
-	// may give up with a conflict while others hold every free row; the
-	// annotator then asks again.
+	// may give up with a conflict while others hold every free row, and
+	// the annotator then requests another.
 	errs := make([]error, len(users))
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -552,7 +552,7 @@ func TestLeaseNewMaxOpenLeases(t *testing.T) {
 	wantKind(t, err, labeling.ErrConflict)
 }
 
-// markGold makes the comparisons ids of p gold with a tie as the answer.
+// markGold marks the comparisons ids of p as gold with a tie as the known verdict.
 func markGold(tb testing.TB, db *store.DB, p labeling.Project, ids ...uuid.UUID) {
 	tb.Helper()
 	for _, id := range ids {
