@@ -6,13 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -382,16 +380,7 @@ var accessRoutes = map[string]accessRoute{
 func routerRoutes(t *testing.T, db *store.DB) []string {
 	t.Helper()
 	srv := server.New(db, slog.New(slog.DiscardHandler), server.DefaultConfig())
-	// NOTE: Server keeps its router unexported, so the test reads the field
-	// through reflect. A Routes method on Server would make this plain.
-	field := reflect.ValueOf(srv).Elem().FieldByName("router")
-	if !field.IsValid() {
-		t.Fatalf("server.Server has no router field to walk")
-	}
-	routes, ok := reflect.NewAt(field.Type(), unsafe.Pointer(field.UnsafeAddr())).Elem().Interface().(chi.Routes)
-	if !ok {
-		t.Fatalf("server.Server's router field is a %s, want a chi.Routes", field.Type())
-	}
+	routes := srv.Routes()
 	var out []string
 	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		out = append(out, method+" "+route)

@@ -58,10 +58,13 @@ func New(db *store.DB, logger *slog.Logger, cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP rejects cross-origin POSTs and dispatches to the route table.
+// ServeHTTP dispatches r through the route table and its middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(w, r)
 }
+
+// Routes returns the route table, for tests and tools that list routes.
+func (s *Server) Routes() chi.Routes { return s.router }
 
 func (s *Server) routes() {
 	r := chi.NewRouter()

@@ -86,14 +86,20 @@ const activeLeases = `(SELECT count(*) FROM assignments a
 // candidateSQL picks the least-judged comparison that annotator $2 may
 // take. Its lease count is read from the statement's snapshot, which may
 // be stale, so leaseNext checks it again once the row is locked.
-const candidateSQL = `SELECT c.id, c.response_a_id, c.response_b_id FROM comparisons c
+const candidateBaseSQL = `SELECT c.id, c.response_a_id, c.response_b_id FROM comparisons c
 	WHERE c.project_id = $1 AND c.gold_verdict IS NULL AND c.judgment_count < $3
 	  AND c.id <> ALL($4)
 	  AND NOT ` + seenByCondition + `
 	  AND c.judgment_count + ` + activeLeases + ` < $3
 	ORDER BY c.judgment_count, c.rand_key
-	LIMIT 1
-	FOR UPDATE OF c SKIP LOCKED`
+	LIMIT 1`
+
+const candidateSQL = candidateBaseSQL + ` FOR UPDATE OF c SKIP LOCKED`
+
+// candidateWaitSQL waits for a locked row instead of skipping it. It runs
+// when candidateSQL finds nothing, because a row that another transaction
+// holds for a moment does not mean the queue is empty.
+const candidateWaitSQL = candidateBaseSQL + ` FOR UPDATE OF c`
 
 // roomSQL tells, with a fresh snapshot taken after the row lock, whether
 // comparison $1 still needs another annotator.
@@ -133,32 +139,66 @@ func leaseNew(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uu
 	return leaseNext(ctx, tx, p, annotatorID)
 }
 
+// leaseNext leases the next comparison of the normal queue. Each attempt
+// runs in a savepoint, so a locked comparison that turns out to be full is
+// unlocked again by rolling the savepoint back, and the transaction never
+// holds more than one comparison lock. That makes it safe to wait for a
+// locked row when skipping locked rows finds nothing: a row that another
+// transaction holds for a moment does not mean the queue is empty.
 func leaseNext(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uuid.UUID) (uuid.UUID, error) {
 	tried := []uuid.UUID{}
 	for range maxLeaseAttempts {
-		var cid, ra, rb uuid.UUID
-		err := tx.QueryRow(ctx, candidateSQL, p.ID, annotatorID, p.JudgmentsWanted, tried).
-			Scan(&cid, &ra, &rb)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return uuid.Nil, labeling.Errorf(labeling.ErrNotFound,
-				"no comparisons left for you in project %s", p.Name)
+		sp, err := tx.Begin(ctx)
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("open savepoint: %w", err)
+		}
+		id, full, err := tryLease(ctx, sp, p, annotatorID, tried)
+		if err != nil || full != uuid.Nil {
+			sp.Rollback(ctx)
 		}
 		if err != nil {
-			return uuid.Nil, fmt.Errorf("find next comparison in project %s: %w", p.ID, err)
+			return uuid.Nil, err
 		}
-
-		var room bool
-		if err := tx.QueryRow(ctx, roomSQL, cid, p.JudgmentsWanted).Scan(&room); err != nil {
-			return uuid.Nil, fmt.Errorf("check comparison %s: %w", cid, err)
-		}
-		if !room {
-			tried = append(tried, cid)
+		if full != uuid.Nil {
+			tried = append(tried, full)
 			continue
 		}
-		return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease, nil)
+		if err := sp.Commit(ctx); err != nil {
+			return uuid.Nil, fmt.Errorf("release savepoint: %w", err)
+		}
+		return id, nil
 	}
 	return uuid.Nil, labeling.Errorf(labeling.ErrConflict,
 		"every free comparison was taken while searching; try again")
+}
+
+// tryLease locks the best candidate and leases it, or returns its id as
+// full when, seen after the lock, it needs no more annotators.
+func tryLease(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uuid.UUID,
+	tried []uuid.UUID) (id, full uuid.UUID, err error) {
+	var cid, ra, rb uuid.UUID
+	args := []any{p.ID, annotatorID, p.JudgmentsWanted, tried}
+	err = tx.QueryRow(ctx, candidateSQL, args...).Scan(&cid, &ra, &rb)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, candidateWaitSQL, args...).Scan(&cid, &ra, &rb)
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return uuid.Nil, uuid.Nil, labeling.Errorf(labeling.ErrNotFound,
+			"no comparisons left for you in project %s", p.Name)
+	}
+	if err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("find next comparison in project %s: %w", p.ID, err)
+	}
+
+	var room bool
+	if err := tx.QueryRow(ctx, roomSQL, cid, p.JudgmentsWanted).Scan(&room); err != nil {
+		return uuid.Nil, uuid.Nil, fmt.Errorf("check comparison %s: %w", cid, err)
+	}
+	if !room {
+		return uuid.Nil, cid, nil
+	}
+	id, err = insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease, nil)
+	return id, uuid.Nil, err
 }
 
 // insertLease leases comparisonID to annotatorID. The side each response is
