@@ -45,7 +45,7 @@ func (c Conversation) ValidatePrompt() error {
 		}
 	}
 	if last := c[len(c)-1]; last.Role != RoleUser {
-		return fmt.Errorf("prompt ends with a %s message, want a user message", last.Role)
+		return fmt.Errorf("the prompt's last message has role %s; a prompt must end with a user message", last.Role)
 	}
 	return nil
 }
