@@ -11,7 +11,7 @@ import (
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
-// access is what a user may do in one project.
+// access is the level of rights a user has in one project.
 type access int
 
 const (

@@ -39,10 +39,10 @@ func (db *DB) NextAssignment(ctx context.Context, p labeling.Project, annotatorI
 // LeaseNew leases one more comparison of project p to annotatorID, even
 // when they hold others, up to p.MaxOpenLeases. With probability
 // p.GoldShare it draws a gold comparison the annotator has not seen.
-// Otherwise it takes the comparison with the fewest judgments (ties broken
-// by a random key fixed at import) that this annotator has not judged or
-// skipped and that is not already leased to as many annotators as it still
-// needs, locked with FOR UPDATE SKIP LOCKED. It returns ErrNotFound when
+// Otherwise it takes the comparison with the fewest judgments, ties broken
+// by a random key fixed at import. The annotator must not have judged or
+// skipped it, and it must not already be leased to as many annotators as
+// it still needs. It is locked with FOR UPDATE SKIP LOCKED. It returns ErrNotFound when
 // nothing is left and ErrConflict when the annotator holds too many leases.
 func (db *DB) LeaseNew(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Assignment, error) {
 	var a labeling.Assignment
@@ -101,7 +101,7 @@ const candidateSQL = candidateBaseSQL + ` FOR UPDATE OF c SKIP LOCKED`
 // holds for a moment does not mean the queue is empty.
 const candidateWaitSQL = candidateBaseSQL + ` FOR UPDATE OF c`
 
-// roomSQL tells, with a fresh snapshot taken after the row lock, whether
+// roomSQL reports, with a fresh snapshot taken after the row lock, whether
 // comparison $1 still needs another annotator.
 const roomSQL = `SELECT c.judgment_count + ` + activeLeases + ` < $2
 	FROM comparisons c WHERE c.id = $1`

@@ -16,7 +16,7 @@ type Settlement struct {
 	Preferred uuid.UUID // set when Verdict is VerdictPreferred
 }
 
-// validate checks s against comparison cid of project projectID and returns
+// validateSettlement checks s against comparison cid of project projectID and returns
 // the value to store in the *_preferred_id column.
 func (db *DB) validateSettlement(ctx context.Context, projectID, cid uuid.UUID, s Settlement) (*uuid.UUID, error) {
 	if !s.Verdict.Valid() {
