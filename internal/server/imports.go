@@ -48,6 +48,9 @@ func Import(ctx context.Context, db *store.DB, p labeling.Project, src io.Reader
 	if err := tx.Commit(ctx, string(rep.Format), rep); err != nil {
 		return rep, uuid.Nil, err
 	}
+	// The import is stored; fresh statistics only speed up the queue, and
+	// autovacuum refreshes them later should this fail.
+	_ = db.Analyze(ctx)
 	return rep, tx.BatchID(), nil
 }
 

@@ -182,3 +182,14 @@ func (db *DB) ImportReport(ctx context.Context, projectID, batchID uuid.UUID) (s
 	}
 	return source, report, nil
 }
+
+// Analyze refreshes the planner's statistics of the tables an import
+// grows. Without them, the first minutes after a large import plan the
+// lease query as a scan over every comparison of the project instead of a
+// walk along the queue index; autovacuum would analyze only later.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.pool.Exec(ctx, `ANALYZE prompts, responses, comparisons`); err != nil {
+		return fmt.Errorf("analyze imported tables: %w", err)
+	}
+	return nil
+}
