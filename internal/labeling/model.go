@@ -151,10 +151,14 @@ type Assignment struct {
 	Prefill *Vote
 }
 
+// MaxCountedLeft is the most open comparisons that Progress counts.
+const MaxCountedLeft = 1000
+
 // Progress is what one annotator has done in a project and what is left.
 type Progress struct {
-	Done int // judgments by this annotator
-	Left int // comparisons this annotator could still be given
+	Done int  // judgments by this annotator
+	Left int  // comparisons this annotator could still be given, at most MaxCountedLeft
+	More bool // set when more than MaxCountedLeft are left
 }
 
 // Preference is a comparison with a winner: the response a researcher

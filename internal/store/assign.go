@@ -277,19 +277,26 @@ func (db *DB) Assignment(ctx context.Context, id, annotatorID uuid.UUID) (labeli
 }
 
 // Progress counts annotatorID's judgments in project p and the
-// comparisons still open to them.
+// comparisons still open to them. The label page asks on every view, so
+// the open comparisons are counted only up to labeling.MaxCountedLeft,
+// which keeps the cost flat as a project grows; Progress.More then says
+// there are more.
 func (db *DB) Progress(ctx context.Context, p labeling.Project, annotatorID uuid.UUID) (labeling.Progress, error) {
 	var pr labeling.Progress
 	err := db.pool.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM judgments j JOIN comparisons c ON c.id = j.comparison_id
 		  WHERE c.project_id = $1 AND j.annotator_id = $2),
-		(SELECT count(*) FROM comparisons c
+		(SELECT count(*) FROM (SELECT 1 FROM comparisons c
 		  WHERE c.project_id = $1 AND c.gold_verdict IS NULL AND c.judgment_count < $3
 		    AND NOT EXISTS (SELECT 1 FROM judgments j
 		                    WHERE j.comparison_id = c.id AND j.annotator_id = $2)
 		    AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.comparison_id = c.id
-		                    AND a.annotator_id = $2 AND a.skipped_at IS NOT NULL))`,
-		p.ID, annotatorID, p.JudgmentsWanted).Scan(&pr.Done, &pr.Left)
+		                    AND a.annotator_id = $2 AND a.skipped_at IS NOT NULL)
+		  LIMIT $4) open)`,
+		p.ID, annotatorID, p.JudgmentsWanted, labeling.MaxCountedLeft+1).Scan(&pr.Done, &pr.Left)
+	if pr.Left > labeling.MaxCountedLeft {
+		pr.Left, pr.More = labeling.MaxCountedLeft, true
+	}
 	if err != nil {
 		return pr, fmt.Errorf("count progress of %s in project %s: %w", annotatorID, p.ID, err)
 	}
