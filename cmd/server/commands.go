@@ -118,7 +118,8 @@ func importCommand(ctx context.Context, args []string) error {
 		return err
 	}
 	if *project == "" || fs.NArg() != 1 {
-		return errors.New("usage: server import --project NAME [--create] [--format F] [--map M] FILE")
+		return errors.New("usage: server import --project NAME [--create] [--format F] [--map M] [--gold] FILE " +
+			"(flags go before the file name)")
 	}
 	opts := c.ingestOptions()
 	var err error
@@ -157,7 +158,8 @@ func findProject(ctx context.Context, db *store.DB, name string, create bool) (l
 		return db.CreateProject(ctx, labeling.Project{Name: name})
 	}
 	if errors.Is(err, labeling.ErrNotFound) {
-		return p, fmt.Errorf("project %q not found: create it with --create", name)
+		return p, fmt.Errorf("project %q not found: check the name on the start page, "+
+			"or let import create it with --create", name)
 	}
 	return p, err
 }

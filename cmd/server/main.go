@@ -17,13 +17,14 @@ const usage = `usage: server [command] [flags]
 commands:
   serve      run the web server (the default)
   migrate    apply database migrations and exit
-  user add   create a user: --email ADDRESS --role admin|annotator
+  user add   create a user: --email ADDRESS --role admin|researcher|annotator
              (the password is read from a prompt, or from stdin when piped)
-  import     import a file: --project NAME [--create] [--format F] [--map M] FILE
+  import     import a file: --project NAME [--create] [--format F] [--map M] [--gold] FILE
   export     export a project: --project NAME [--format trl|judgments] [--conversational] [-o FILE]
 
-Run "server COMMAND -h" for the flags of one command. Every command takes
-the database flags of serve (--database-url, --data-dir, ...).
+Run "server COMMAND -h" for the flags of one command; flags go before file
+names. Every command takes the database flags of serve (--database-url,
+--data-dir, ...).
 `
 
 func main() {

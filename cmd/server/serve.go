@@ -28,14 +28,23 @@ func serve(ctx context.Context, args []string) error {
 		"largest import upload in bytes (env PAIRWISE_MAX_UPLOAD_BYTES)")
 	fs.DurationVar(&c.sessionTTL, "session-ttl", def.SessionTTL, "how long a login lasts (env PAIRWISE_SESSION_TTL)")
 	if v := env("PAIRWISE_SESSION_TTL", ""); v != "" {
-		if d, err := time.ParseDuration(v); err == nil {
-			c.sessionTTL = d
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("invalid PAIRWISE_SESSION_TTL %q: want a duration such as 336h or 30m", v)
 		}
+		c.sessionTTL = d
 	}
 	fs.BoolVar(&c.demo, "demo", envBool("PAIRWISE_DEMO", false),
 		"load the demo project and demo accounts, and print how to log in (env PAIRWISE_DEMO)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.sessionTTL < time.Minute {
+		return fmt.Errorf("invalid --session-ttl %s: want at least 1m", c.sessionTTL)
+	}
+	if c.maxUploadBytes < 1 || c.maxLineBytes < 1 {
+		return fmt.Errorf("invalid --max-upload-bytes %d or --max-line-bytes %d: both must be positive",
+			c.maxUploadBytes, c.maxLineBytes)
 	}
 
 	logger, err := c.newLogger()

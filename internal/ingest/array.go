@@ -85,7 +85,12 @@ func closeArray(imp *importer, counter *countingReader, dec *json.Decoder) error
 // after an error. Errors of the underlying reader are returned wrapped.
 func arrayError(imp *importer, counter *countingReader, dec *json.Decoder, err error) error {
 	var syntaxErr *json.SyntaxError
+	var gzErr *gzipError
 	switch {
+	case errors.As(err, &gzErr):
+		// Checked first, because a truncated stream wraps
+		// io.ErrUnexpectedEOF.
+		return imp.inputError(counter.lineAt(counter.read), err)
 	case errors.Is(err, errElementTooLarge):
 		imp.result.Read++
 		imp.reject(elementLine(counter, dec), elementTooLargeError(imp.opts.MaxLineBytes))

@@ -8,7 +8,11 @@ import (
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
-// parseCompletions reads a record with one prompt and at least two
+// MaxCompletions is the maximum number of completions in one record.
+// Every pair becomes a comparison, so 50 completions make 1,225.
+const MaxCompletions = 50
+
+// parseCompletions reads a record with one prompt and 2 to MaxCompletions
 // completions, each a string or {"content", "model"}. A completion equal to
 // an earlier one is dropped and reported as a skip. The record has no label.
 func parseCompletions(rec record) (outcome, error) {
@@ -26,6 +30,12 @@ func parseCompletions(rec record) (outcome, error) {
 	}
 	if len(elems) < 2 {
 		return outcome{}, fieldError(field, "want at least 2 completions, got %d", len(elems))
+	}
+	if n := len(elems); n > MaxCompletions {
+		return outcome{}, fieldError(field, "got %d completions, over the limit "+
+			"of %d per record (%d comparisons); split the record into "+
+			"several records with the same prompt", n, MaxCompletions,
+			MaxCompletions*(MaxCompletions-1)/2)
 	}
 
 	candidates := make([]labeling.Candidate, len(elems))

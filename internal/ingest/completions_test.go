@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/pairwise/pairwise/internal/labeling"
@@ -80,5 +82,44 @@ func TestCompletionsAllIdenticalSkipped(t *testing.T) {
 	}}
 	if !reflect.DeepEqual(res.Skipped, want) {
 		t.Errorf("skipped: got %v, want %v", res.Skipped, want)
+	}
+}
+
+func TestCompletionsLimit(t *testing.T) {
+	tests := []struct {
+		name      string
+		count     int
+		malformed bool
+	}{
+		{"at the limit", MaxCompletions, false},
+		{"over the limit", MaxCompletions + 1, true},
+		{"far over the limit", 200, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			completions := make([]string, tt.count)
+			for i := range completions {
+				completions[i] = fmt.Sprintf("%q", fmt.Sprint("completion ", i))
+			}
+			record := `{"prompt": "p", "completions": [` + strings.Join(completions, ", ") + `]}`
+			rows, _, err := readString(t, record, Options{})
+			if !tt.malformed {
+				if err != nil {
+					t.Fatalf("Read: got error %v, want none", err)
+				}
+				if got := len(rows[0].Candidates); got != tt.count {
+					t.Errorf("candidates: got %v, want %v", got, tt.count)
+				}
+				return
+			}
+			malformed := mustMalformed(t, err)
+			want := LineError{Line: 1, Field: "completions", Reason: fmt.Sprintf(
+				"got %d completions, over the limit of 50 per record "+
+					"(1225 comparisons); split the record into several "+
+					"records with the same prompt", tt.count)}
+			if got := malformed.Lines[0]; got != want {
+				t.Errorf("error: got %v, want %v", got, want)
+			}
+		})
 	}
 }

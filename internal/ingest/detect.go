@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -34,13 +35,33 @@ func detectFormat(rec record) (Format, error) {
 	case rec.has("response_a") || rec.has("response_b") || len(rec.names) > 0:
 		return FormatPairs, nil
 	}
-	return "", fieldError("", "cannot detect the format from the record's fields %s; "+
-		"pass --format with one of: "+
+	reason := fmt.Sprintf("cannot detect the format from the record's fields %s; "+
+		"choose the format (--format on the command line, the Format field "+
+		"on the import form, format= in the API) with one of: "+
 		"pairs (prompt, response_a, response_b), "+
 		"trl (chosen, rejected, optional prompt), "+
 		`hh (chosen, rejected, transcripts that start with "\n\nHuman:"), `+
 		"completions (prompt, completions); "+
-		"or rename fields with --map", rec.keys())
+		"or map the fields (--map, the Field map field, map=)", rec.keys())
+	if isOpenAssistant(rec) {
+		reason += "; the fields look like an OpenAssistant export, whose " +
+			"message trees must first be converted to pairs or completions " +
+			"(one prompt with its ranked replies)"
+	}
+	return "", fieldError("", "%s", reason)
+}
+
+// isOpenAssistant reports whether the record's own field names are those
+// of an OpenAssistant message or message tree export.
+func isOpenAssistant(rec record) bool {
+	has := func(name string) bool {
+		_, ok := rec.members[name]
+		return ok
+	}
+	if has("message_tree_id") || has("tree_state") {
+		return true
+	}
+	return has("message_id") && has("parent_id") && (has("role") || has("text"))
 }
 
 // isTranscript reports whether canonical is one string field that starts

@@ -23,7 +23,7 @@ func openInput(r io.Reader) (*bufio.Reader, error) {
 	if bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		gz, err := gzip.NewReader(in)
 		if err != nil {
-			return nil, fmt.Errorf("read gzip header: %w", err)
+			return nil, &gzipError{err: err}
 		}
 		in = bufio.NewReaderSize(gzipReader{gz}, readBufferSize)
 	}
@@ -38,8 +38,8 @@ func openInput(r io.Reader) (*bufio.Reader, error) {
 	return in, nil
 }
 
-// gzipReader wraps errors from the gzip stream so that they read as
-// decompression failures, not as malformed records.
+// gzipReader wraps errors from the gzip stream in a *gzipError, so that
+// Read can report a truncated or corrupt upload as a malformed file.
 type gzipReader struct {
 	gz *gzip.Reader
 }
@@ -47,9 +47,25 @@ type gzipReader struct {
 func (g gzipReader) Read(p []byte) (int, error) {
 	n, err := g.gz.Read(p)
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("decompress gzip: %w", err)
+		err = &gzipError{err: err}
 	}
 	return n, err
+}
+
+// gzipError is a failure to decompress the input: a bad header, a stream
+// that ends early or a checksum mismatch.
+type gzipError struct {
+	err error
+}
+
+func (e *gzipError) Error() string { return "decompress gzip: " + e.err.Error() }
+
+func (e *gzipError) Unwrap() error { return e.err }
+
+// lineError returns the malformed-file error for e, without a line number.
+func (e *gzipError) lineError() *LineError {
+	return fieldError("", "the gzip stream ends early or is corrupt (%v); "+
+		"the file may be truncated, so upload it again", e.err)
 }
 
 // isSpace reports whether c is JSON whitespace.

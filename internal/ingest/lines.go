@@ -3,22 +3,29 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 )
 
 // readLines reads JSONL: one record per line, with blank lines ignored.
-// line is the number of the line that in starts on.
+// line is the number of the line that in starts on. A first record that
+// starts a JSON object and does not end on its line is taken for
+// pretty-printed JSON: it is rejected alone and reading stops, because the
+// lines after it are pieces of the same object.
 func readLines(in *bufio.Reader, line int, imp *importer) error {
 	lines := &lineReader{in: in, max: imp.opts.MaxLineBytes, line: line - 1}
+	first := true
 	for {
 		text, size, err := lines.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read input at line %d: %w", lines.line, err)
+			// The line that failed is the one after the last returned.
+			return imp.inputError(lines.line+1,
+				fmt.Errorf("read input at line %d: %w", lines.line+1, err))
 		}
 		if size > lines.max {
 			imp.result.Read++
@@ -28,10 +35,33 @@ func readLines(in *bufio.Reader, line int, imp *importer) error {
 		if len(bytes.Trim(text, " \t\r")) == 0 {
 			continue
 		}
+		if first && isUnfinishedObject(text) {
+			imp.result.Read++
+			imp.reject(lines.line, fieldError("", "a JSON object starts "+
+				"on this line and does not end on it; write one record "+
+				"per line (JSONL) or wrap the records in a JSON array"))
+			return errStop
+		}
+		first = false
 		if err := imp.record(lines.line, text); err != nil {
 			return err
 		}
 	}
+}
+
+// isUnfinishedObject reports whether text starts a JSON object and ends
+// before the object does.
+func isUnfinishedObject(text []byte) bool {
+	if !bytes.HasPrefix(bytes.TrimLeft(text, " \t\r"), []byte("{")) {
+		return false
+	}
+	var raw json.RawMessage
+	err := json.Unmarshal(text, &raw)
+	var syntaxErr *json.SyntaxError
+	// NOTE: encoding/json has no sentinel for truncated input, so this
+	// matches the message that its scanner gives at the end of the input.
+	return errors.As(err, &syntaxErr) &&
+		syntaxErr.Error() == "unexpected end of JSON input"
 }
 
 // raiseLimitHint is the advice given for a record over the maximum size.

@@ -116,7 +116,7 @@ func TestReadMalformed(t *testing.T) {
 		{"completions missing prompt", FormatCompletions, `{"completions": ["a", "b"]}`,
 			"prompt", "missing"},
 		{"undetectable format", FormatAuto, `{"question": "q", "answer": "a"}`,
-			"", `cannot detect the format from the record's fields "answer", "question"; pass --format`},
+			"", `cannot detect the format from the record's fields "answer", "question"; choose the format (--format`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,10 +147,39 @@ func TestReadMalformed(t *testing.T) {
 func TestReadUndetectableListsFormats(t *testing.T) {
 	_, _, err := readString(t, `{"question": "q"}`, Options{})
 	msg := err.Error()
-	for _, part := range []string{"pairs (prompt, response_a, response_b)", "trl (chosen, rejected", "hh (", "completions (prompt, completions)", "--format"} {
+	for _, part := range []string{"pairs (prompt, response_a, response_b)", "trl (chosen, rejected", "hh (", "completions (prompt, completions)",
+		"--format on the command line", "the Format field on the import form", "format= in the API",
+		"--map", "the Field map field", "map="} {
 		if !strings.Contains(msg, part) {
 			t.Errorf("message: got %q, want it to contain %q", msg, part)
 		}
+	}
+}
+
+func TestReadUndetectableOpenAssistant(t *testing.T) {
+	const hint = "OpenAssistant export, whose message trees must first be " +
+		"converted to pairs or completions (one prompt with its ranked replies)"
+	tests := []struct {
+		name   string
+		record string
+		want   bool
+	}{
+		{"message tree", `{"message_tree_id": "t", "prompt": {}}`, true},
+		{"tree state", `{"tree_state": "ready_for_export"}`, true},
+		{"message with role", `{"message_id": "m", "parent_id": null, "role": "prompter"}`, true},
+		{"message with text", `{"message_id": "m", "parent_id": "p", "text": "hi"}`, true},
+		{"message without parent", `{"message_id": "m", "text": "hi"}`, false},
+		{"other fields", `{"question": "q"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, tt.record, Options{})
+			malformed := mustMalformed(t, err)
+			got := strings.Contains(malformed.Lines[0].Reason, hint)
+			if got != tt.want {
+				t.Errorf("hint in %q: got %v, want %v", malformed.Lines[0].Reason, got, tt.want)
+			}
+		})
 	}
 }
 

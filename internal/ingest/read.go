@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -26,37 +27,56 @@ var errStop = errors.New("stop reading")
 // or an element over MaxLineBytes ends the reading there, and so does a
 // first record whose format cannot be detected.
 //
+// A gzip stream that is truncated or corrupt, and an input without records
+// (empty, only blank lines, or an empty array), also return a
+// *MalformedError. A gzip failure is listed at the line that was being read.
+//
 // An error returned by emit stops Read and is returned wrapped with the
-// line. A cancelled ctx stops Read with an error that wraps ctx.Err(). An
-// input without records returns Result.Read 0 and no error.
+// line. A cancelled ctx stops Read with an error that wraps ctx.Err().
 func Read(ctx context.Context, r io.Reader, opts Options,
 	emit func(labeling.Row) error) (Result, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return Result{}, err
 	}
-	in, err := openInput(r)
-	if err != nil {
-		return Result{}, err
-	}
 	imp := &importer{ctx: ctx, opts: opts, emit: emit}
 	imp.use(opts.Format)
-
-	// The first byte that is not whitespace distinguishes a JSON array
-	// from JSONL.
-	first, line, err := skipSpace(in)
-	switch {
-	case err != nil:
-		return imp.result, err
-	case first == '[':
-		err = readArray(in, line, imp)
-	default:
-		err = readLines(in, line, imp)
+	in, err := openInput(r)
+	if err != nil {
+		err = imp.inputError(1, err)
+	} else {
+		err = imp.readInput(in)
 	}
 	if err != nil && !errors.Is(err, errStop) {
 		return imp.result, err
 	}
 	return imp.finish()
+}
+
+// readInput reads the decompressed input. The first byte that is not
+// whitespace distinguishes a JSON array from JSONL.
+func (imp *importer) readInput(in *bufio.Reader) error {
+	first, line, err := skipSpace(in)
+	switch {
+	case err != nil:
+		return imp.inputError(line, err)
+	case first == '[':
+		return readArray(in, line, imp)
+	default:
+		return readLines(in, line, imp)
+	}
+}
+
+// inputError handles an error from reading the input at line. A gzip
+// failure is rejected as a malformed file, and errStop is returned. Other
+// errors are returned unchanged.
+func (imp *importer) inputError(line int, err error) error {
+	var gzErr *gzipError
+	if errors.As(err, &gzErr) {
+		imp.reject(line, gzErr.lineError())
+		return errStop
+	}
+	return err
 }
 
 // importer carries the state of one Read across records.
@@ -140,9 +160,14 @@ func (imp *importer) reject(line int, err error) {
 	imp.malformed.Lines = append(imp.malformed.Lines, lineErr)
 }
 
-// finish returns the result and, when any record was malformed, the
-// MalformedError that lists them.
+// finish returns the result and, when any record was malformed or the
+// input held no record, the MalformedError that lists them.
 func (imp *importer) finish() (Result, error) {
+	if imp.result.Read == 0 && imp.malformed.Total == 0 {
+		imp.reject(1, fieldError("", "the file contains no records; "+
+			"blank lines are ignored and an empty JSON array holds none, "+
+			"so add at least one record"))
+	}
 	if imp.malformed.Total > 0 {
 		malformed := imp.malformed
 		return imp.result, &malformed

@@ -252,17 +252,37 @@ func TestReadArrayElementsAfterLargeOne(t *testing.T) {
 }
 
 func TestReadEmptyInput(t *testing.T) {
-	for _, input := range []string{"", "\n\n  \n", "\ufeff", "[]", " [ ] \n"} {
-		rows, res := mustRead(t, input, Options{})
-		if len(rows) != 0 {
-			t.Errorf("%q: rows: got %v, want 0", input, len(rows))
-		}
-		if res.Read != 0 {
-			t.Errorf("%q: records read: got %v, want 0", input, res.Read)
-		}
-		if res.Format != FormatAuto {
-			t.Errorf("%q: format: got %v, want %v", input, res.Format, FormatAuto)
-		}
+	tests := []struct{ name, input string }{
+		{"no bytes", ""},
+		{"blank lines", "\n\n  \n"},
+		{"byte-order mark", "\ufeff"},
+		{"empty array", "[]"},
+		{"empty array with spaces", " [ ] \n"},
+		{"empty gzip", gzipped(t, "")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rows, res, err := readString(t, tt.input, Options{})
+			malformed := mustMalformed(t, err)
+			if len(rows) != 0 {
+				t.Errorf("rows: got %v, want 0", len(rows))
+			}
+			if res.Read != 0 {
+				t.Errorf("records read: got %v, want 0", res.Read)
+			}
+			if res.Format != FormatAuto {
+				t.Errorf("format: got %v, want %v", res.Format, FormatAuto)
+			}
+			if malformed.Total != 1 {
+				t.Fatalf("malformed records: got %v, want 1", malformed.Total)
+			}
+			want := LineError{Line: 1, Reason: "the file contains no records; " +
+				"blank lines are ignored and an empty JSON array holds none, " +
+				"so add at least one record"}
+			if got := malformed.Lines[0]; got != want {
+				t.Errorf("error: got %v, want %v", got, want)
+			}
+		})
 	}
 }
 
@@ -371,19 +391,98 @@ func TestReadCancelled(t *testing.T) {
 	}
 }
 
+// manyPairs returns n distinct pairs records as JSONL.
+func manyPairs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(pairLine(fmt.Sprintf("prompt %d", i)) + "\n")
+	}
+	return b.String()
+}
+
 func TestReadCorruptGzip(t *testing.T) {
-	compressed := gzipped(t, strings.Repeat(pairLine("one")+"\n", 100))
-	truncated := compressed[:len(compressed)/2]
-	_, _, err := readString(t, truncated, Options{})
-	if err == nil {
-		t.Fatal("error: got nil, want a decompression error")
+	jsonl := manyPairs(2000)
+	compressed := gzipped(t, jsonl)
+	array := gzipped(t, "[\n"+strings.ReplaceAll(strings.TrimSuffix(jsonl, "\n"), "\n", ",\n")+"\n]")
+	badChecksum := []byte(compressed)
+	badChecksum[len(badChecksum)-8] ^= 0xff
+
+	tests := []struct {
+		name   string
+		input  string
+		cause  string
+		inside bool // the error is past line 1 and before the last line
+	}{
+		{"JSONL cut in half", compressed[:len(compressed)/2], "(unexpected EOF)", true},
+		{"array cut in half", array[:len(array)/2], "(unexpected EOF)", true},
+		{"bad checksum", string(badChecksum), "(gzip: invalid checksum)", false},
+		{"bad header", "\x1f\x8b\x00 not gzip", "(gzip: invalid header)", false},
+		{"header cut short", compressed[:5], "(unexpected EOF)", false},
 	}
-	var malformed *MalformedError
-	if errors.As(err, &malformed) {
-		t.Errorf("error: got %v, want an input error, not a malformed record", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, tt.input, Options{})
+			malformed := mustMalformed(t, err)
+			if malformed.Total != 1 {
+				t.Fatalf("malformed records: got %v, want 1 (%v)", malformed.Total, err)
+			}
+			got := malformed.Lines[0]
+			want := "the gzip stream ends early or is corrupt " + tt.cause +
+				"; the file may be truncated, so upload it again"
+			if got.Reason != want {
+				t.Errorf("reason: got %q, want %q", got.Reason, want)
+			}
+			if tt.inside && (got.Line <= 1 || got.Line >= 2000) {
+				t.Errorf("line: got %v, want one between 1 and 2000", got.Line)
+			}
+		})
 	}
-	if !strings.Contains(err.Error(), "gzip") {
-		t.Errorf("error: got %q, want it to mention gzip", err)
+}
+
+func TestReadPrettyPrintedObject(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		line  int
+	}{
+		{"object", "{\n  \"prompt\": \"p\",\n  \"response_a\": \"a\"\n}\n", 1},
+		{"first member on line", "{\"prompt\": \"p\",\n\"response_a\": \"a\"}", 1},
+		{"after blank lines", "\n\n  {\n\"prompt\": \"p\"\n}", 3},
+		{"two objects", "{\n\"a\": 1\n}\n{\n\"b\": 2\n}\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res, err := readString(t, tt.input, Options{})
+			malformed := mustMalformed(t, err)
+			// Reading stops at the first line, so later lines are not listed.
+			if malformed.Total != 1 {
+				t.Fatalf("malformed records: got %v, want 1 (%v)", malformed.Total, err)
+			}
+			if res.Read != 1 {
+				t.Errorf("records read: got %v, want 1", res.Read)
+			}
+			want := LineError{Line: tt.line, Reason: "a JSON object starts " +
+				"on this line and does not end on it; write one record " +
+				"per line (JSONL) or wrap the records in a JSON array"}
+			if got := malformed.Lines[0]; got != want {
+				t.Errorf("error: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestReadUnfinishedLaterLine(t *testing.T) {
+	// Only the first record is taken for pretty-printed JSON. A later
+	// line that is cut short is an ordinary malformed record.
+	input := pairLine("one") + "\n{\"prompt\": \"p\",\n" + pairLine("two") + "\n"
+	_, _, err := readString(t, input, Options{})
+	malformed := mustMalformed(t, err)
+	if malformed.Total != 1 {
+		t.Fatalf("malformed records: got %v, want 1 (%v)", malformed.Total, err)
+	}
+	want := LineError{Line: 2, Reason: "invalid JSON: unexpected end of JSON input"}
+	if got := malformed.Lines[0]; got != want {
+		t.Errorf("error: got %v, want %v", got, want)
 	}
 }
 

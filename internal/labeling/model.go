@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -85,8 +86,8 @@ func (p Project) Validate() error {
 	switch {
 	case p.Name == "":
 		return Errorf(ErrInvalid, "project name is empty")
-	case len(p.Name) > 200:
-		return Errorf(ErrInvalid, "project name is %d bytes, the limit is 200", len(p.Name))
+	case utf8.RuneCountInString(p.Name) > 200:
+		return Errorf(ErrInvalid, "project name is %d characters, the limit is 200", utf8.RuneCountInString(p.Name))
 	case p.JudgmentsWanted < 1 || p.JudgmentsWanted > 100:
 		return Errorf(ErrInvalid, "judgments per comparison is %d, want 1 to 100", p.JudgmentsWanted)
 	case p.Lease < time.Second || p.Lease > 7*24*time.Hour:

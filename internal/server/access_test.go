@@ -369,6 +369,8 @@ var accessRoutes = map[string]accessRoute{
 		json: func(*accessFixture, accessRole) string { return "" }},
 	"POST /api/v1/projects/{projectID}/assignments/{assignmentID}/judgment": {rule: members,
 		json: func(*accessFixture, accessRole) string { return `{"verdict": "tie"}` }},
+	"POST /api/v1/projects/{projectID}/assignments/{assignmentID}/skip": {rule: members,
+		json: func(*accessFixture, accessRole) string { return `{"reason": "cannot judge this"}` }},
 	"POST /api/v1/projects/{projectID}/imports": {rule: managers, query: "?format=pairs",
 		raw: func(f *accessFixture) string { return f.newPair() }},
 	"GET /api/v1/projects/{projectID}/export": {rule: managers, query: "?format=trl"},

@@ -204,3 +204,34 @@ func jsonKind(t reflect.Type) string {
 	}
 	return "a " + t.String()
 }
+
+// apiSkip passes on one of the user's open assignments with a reason from
+// the JSON body {"reason": "..."}; the comparison goes back to the pool and
+// is not offered to this user again.
+func (s *Server) apiSkip(w http.ResponseWriter, r *http.Request) {
+	p := projectFrom(r.Context())
+	user := userFrom(r.Context())
+	raw := chi.URLParam(r, "assignmentID")
+	assignmentID, err := uuid.Parse(raw)
+	if err != nil {
+		s.fail(w, r, labeling.Errorf(labeling.ErrNotFound, "assignment %q not found", raw))
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		s.failJSONBody(w, r, err, `body must be JSON like {"reason": "cannot judge code in this language"}`)
+		return
+	}
+	if err := s.checkAssignmentProject(r, assignmentID, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.db.Skip(r.Context(), user.ID, assignmentID, req.Reason); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("comparison skipped", "user_id", user.ID, "assignment_id", assignmentID)
+	writeJSON(w, http.StatusOK, map[string]any{"skipped": true})
+}

@@ -427,8 +427,9 @@ func checkJoined(tb testing.TB, a *testApp, p labeling.Project, student labeling
 }
 
 // saveDocScreenshot writes a PNG of the browser's viewport to the
-// repository's test-artifacts folder and to docs/screenshots, replacing
-// the files of earlier runs.
+// repository's test-artifacts folder, replacing the files of earlier runs.
+// With PAIRWISE_UPDATE_SCREENSHOTS=1 it also refreshes the committed copies
+// in docs/screenshots, which the README shows.
 func saveDocScreenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
@@ -439,7 +440,11 @@ func saveDocScreenshot(tb testing.TB, ctx context.Context, name string) {
 		tb.Fatalf("screenshot %s is not a PNG", name)
 	}
 	root := repoRoot(tb)
-	for _, dir := range []string{"test-artifacts", filepath.Join("docs", "screenshots")} {
+	dirs := []string{"test-artifacts"}
+	if os.Getenv("PAIRWISE_UPDATE_SCREENSHOTS") == "1" {
+		dirs = append(dirs, filepath.Join("docs", "screenshots"))
+	}
+	for _, dir := range dirs {
 		dir = filepath.Join(root, dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			tb.Fatalf("create %s: %v", dir, err)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"runtime/debug"
 
@@ -36,6 +37,11 @@ func statusOf(err error) (int, bool) {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status, public := statusOf(err)
 	msg := err.Error()
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		msg = fmt.Sprintf("The request body is larger than the limit of %d bytes. Imports take up to "+
+			"--max-upload-bytes (PAIRWISE_MAX_UPLOAD_BYTES); split a larger file.", tooLarge.Limit)
+	}
 	if !public {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		msg = "Something went wrong on the server; the error is in its log."

@@ -181,7 +181,10 @@ func (u *upload) take(part *multipart.Part) error {
 		if err != nil {
 			return fmt.Errorf("spool upload: %w", err)
 		}
-		u.file, u.name = f, part.FileName()
+		// The name is kept as text, so bytes that are not valid UTF-8
+		// and NUL characters are replaced.
+		u.file = f
+		u.name = strings.ReplaceAll(strings.ToValidUTF8(part.FileName(), "\uFFFD"), "\x00", "\uFFFD")
 		if _, err := io.Copy(f, part); err != nil {
 			return fmt.Errorf("spool upload: %w", err)
 		}

@@ -152,7 +152,8 @@ func checkNewAccount(name, password, repeat string) []string {
 	case n > maxDisplayName:
 		errs = append(errs, fmt.Sprintf("display name %q is %d characters; choose one of 1 to %d",
 			name, n, maxDisplayName))
-	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0:
+	case !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 ||
+		strings.IndexFunc(name, isBidiControl) >= 0:
 		errs = append(errs, fmt.Sprintf("display name %q contains a control character or invalid text; "+
 			"use letters, digits, spaces and punctuation", name))
 	}
@@ -182,4 +183,12 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, userID uuid.UUID
 		Expires: expires,
 	})
 	return nil
+}
+
+// isBidiControl reports whether r changes the direction of the text
+// around it (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069),
+// which could make a name shown to others read differently.
+func isBidiControl(r rune) bool {
+	return r == 0x061C || r == 0x200E || r == 0x200F ||
+		(r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }

@@ -1,13 +1,17 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -165,3 +169,86 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 		s.fail(w, r, labeling.Errorf(labeling.ErrForbidden, "this page is for admins"))
 	})
 }
+
+// badText returns the reason text cannot be stored, or "" when it can.
+// PostgreSQL rejects NUL and invalid UTF-8 in text columns.
+func badText(text string) string {
+	switch {
+	case !utf8.ValidString(text):
+		return "is not valid UTF-8 text"
+	case strings.ContainsRune(text, 0):
+		return "contains a NUL character (U+0000)"
+	}
+	return ""
+}
+
+// checkQuery answers 422 to a request whose query string holds text that
+// cannot be stored, naming the parameter.
+func (s *Server) checkQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for name, values := range r.URL.Query() {
+			for _, v := range values {
+				if why := badText(v); why != "" {
+					s.fail(w, r, labeling.Errorf(labeling.ErrInvalid,
+						"query parameter %q %s; remove it and try again", name, why))
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkBody answers 422 to a form or JSON body that holds text that cannot
+// be stored: it names the form field, or says where in a JSON body the
+// problem is. Import uploads are checked by the importer instead.
+func (s *Server) checkBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := s.checkBodyText(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) checkBodyText(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if err := r.ParseForm(); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return err
+			}
+			return labeling.Errorf(labeling.ErrInvalid, "read form: %v", err)
+		}
+		for name, values := range r.PostForm {
+			for _, v := range values {
+				if why := badText(v); why != "" {
+					return labeling.Errorf(labeling.ErrInvalid, "field %q %s; remove it and try again", name, why)
+				}
+			}
+		}
+		return nil
+	}
+
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !utf8.Valid(body) {
+		return labeling.Errorf(labeling.ErrInvalid, "the request body is not valid UTF-8 text")
+	}
+	if nulEscape.Match(body) {
+		return labeling.Errorf(labeling.ErrInvalid,
+			"the request body contains a NUL character (\\u0000), which no text field can hold")
+	}
+	return nil
+}
+
+// nulEscape matches the JSON escape of U+0000.
+var nulEscape = regexp.MustCompile(`(?i)\\u0000`)

@@ -30,7 +30,7 @@ var notices = map[string]string{
 	"project-created": "Project created.",
 	"user-created":    "Annotator added.",
 	"judged":          "Judgment saved.",
-	"lease-lost":      "Your time on that comparison ran out and it went to someone else; here is a new one.",
+	"lease-lost":      "Your time on that comparison ran out and it went to someone else, so that vote was not stored.",
 	"skipped":         "Skipped. Here is the next comparison.",
 	"nothing-to-undo": "You have no judgment to undo in this project.",
 	"settings-saved":  "Settings saved.",

@@ -70,8 +70,8 @@ func (s *Server) routes() {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID, s.logRequests, s.recoverPanics, securityHeaders)
 	r.Use(http.NewCrossOriginProtection().Handler)
-	r.Use(s.loadSession)
-	form := s.limitBody(maxFormBytes)
+	r.Use(s.loadSession, s.checkQuery)
+	form := func(h http.Handler) http.Handler { return s.limitBody(maxFormBytes)(s.checkBody(h)) }
 	upload := s.limitBody(s.cfg.MaxUploadBytes)
 
 	// Health and static assets need no login.
@@ -153,6 +153,7 @@ func (s *Server) routes() {
 				r.Use(s.withProject)
 				r.With(form).Post("/assignments", s.apiLease)
 				r.With(form).Post("/assignments/{assignmentID}/judgment", s.apiSubmit)
+				r.With(form).Post("/assignments/{assignmentID}/skip", s.apiSkip)
 				r.Group(func(r chi.Router) {
 					r.Use(s.requireManager)
 					r.With(upload).Post("/imports", s.apiImport)
@@ -164,6 +165,10 @@ func (s *Server) routes() {
 	})
 
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if isAPI(r) {
+			writeJSONError(w, http.StatusNotFound, "no API endpoint at "+r.URL.Path+"; docs/api.md lists them")
+			return
+		}
 		s.renderError(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
 	s.router = r

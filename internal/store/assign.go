@@ -136,7 +136,20 @@ func leaseNew(ctx context.Context, tx pgx.Tx, p labeling.Project, annotatorID uu
 			return uuid.Nil, fmt.Errorf("find gold comparison in project %s: %w", p.ID, err)
 		}
 	}
-	return leaseNext(ctx, tx, p, annotatorID)
+	id, err := leaseNext(ctx, tx, p, annotatorID)
+	if errors.Is(err, labeling.ErrNotFound) && p.GoldShare > 0 {
+		// The normal queue is empty, but gold comparisons this annotator
+		// has not seen are still work to do.
+		var cid, ra, rb uuid.UUID
+		gerr := tx.QueryRow(ctx, goldSQL, p.ID, annotatorID).Scan(&cid, &ra, &rb)
+		if gerr == nil {
+			return insertLease(ctx, tx, cid, annotatorID, ra, rb, p.Lease, nil)
+		}
+		if !errors.Is(gerr, pgx.ErrNoRows) {
+			return uuid.Nil, fmt.Errorf("find gold comparison in project %s: %w", p.ID, gerr)
+		}
+	}
+	return id, err
 }
 
 // leaseNext leases the next comparison of the normal queue. Each attempt
