@@ -58,7 +58,7 @@ func Load(ctx context.Context, r io.Reader, opts Options, sink Sink) (Report, er
 	}
 
 	rep.Format, rep.Read = res.Format, res.Read
-	all := append(res.Skipped, dups...)
+	all := append(append([]Skip{}, res.Skipped...), dups...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
 	for _, s := range all {
 		rep.ByReason[s.Reason]++
