@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/pairwise/pairwise/internal/auth"
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/web"
@@ -54,11 +56,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.cfg.SecureCookies,
-		Expires: time.Now().Add(s.cfg.SessionTTL),
-	})
+	s.setSessionCookie(w, r, token)
 	http.Redirect(w, r, localPath(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
@@ -100,14 +98,32 @@ func (s *Server) startSession(r *http.Request, email, password string) (string, 
 		return "", err
 	}
 
-	buf := make([]byte, 32)
-	rand.Read(buf)
-	token := base64.RawURLEncoding.EncodeToString(buf)
-	if err := s.db.CreateSession(r.Context(), token, u.ID, time.Now().Add(s.cfg.SessionTTL)); err != nil {
+	token, err := s.newSession(r, u.ID)
+	if err != nil {
 		return "", err
 	}
 	s.log.Info("user logged in", "user_id", u.ID)
 	return token, nil
+}
+
+// newSession stores a session for userID under a new random token of 256
+// bits and returns the token.
+func (s *Server) newSession(r *http.Request, userID uuid.UUID) (string, error) {
+	buf := make([]byte, 32)
+	rand.Read(buf)
+	token := base64.RawURLEncoding.EncodeToString(buf)
+	err := s.db.CreateSession(r.Context(), token, userID, time.Now().Add(s.cfg.SessionTTL))
+	return token, err
+}
+
+// setSessionCookie hands the browser its session token: HttpOnly,
+// SameSite=Lax, and Secure over TLS or behind a TLS proxy.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.cfg.SecureCookies,
+		Expires: time.Now().Add(s.cfg.SessionTTL),
+	})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

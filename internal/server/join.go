@@ -1,13 +1,10 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -170,18 +167,11 @@ func checkNewAccount(name, password, repeat string) []string {
 // signIn starts a session for userID and sets its cookie, as a login
 // with a password does.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, userID uuid.UUID) error {
-	buf := make([]byte, 32)
-	rand.Read(buf)
-	token := base64.RawURLEncoding.EncodeToString(buf)
-	expires := time.Now().Add(s.cfg.SessionTTL)
-	if err := s.db.CreateSession(r.Context(), token, userID, expires); err != nil {
+	token, err := s.newSession(r, userID)
+	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || s.cfg.SecureCookies,
-		Expires: expires,
-	})
+	s.setSessionCookie(w, r, token)
 	return nil
 }
 
