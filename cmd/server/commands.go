@@ -14,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/pairwise/pairwise/internal/auth"
+	"github.com/pairwise/pairwise/internal/export"
 	"github.com/pairwise/pairwise/internal/ingest"
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/internal/server"
@@ -184,14 +185,31 @@ func exportCommand(ctx context.Context, args []string) error {
 	var c config
 	fs := newFlagSet("export", &c)
 	project := fs.String("project", "", "name of the project to export")
-	format := fs.String("format", server.ExportTRL, "trl (preference pairs) or judgments (one row per vote)")
-	conversational := fs.Bool("conversational", false, "write every TRL row in the conversational form")
+	var opts server.ExportOptions
+	fs.StringVar(&opts.Format, "format", server.ExportTRL,
+		"trl, judgments, trl-implicit, reward, kto, openai, hh or sft")
+	fs.StringVar(&opts.Policy, "policy", export.PolicyMajority,
+		"how votes become a label: majority, unanimous, strength or dawid-skene")
+	fs.IntVar(&opts.MinVotes, "min-votes", 0,
+		"fewest votes a comparison needs for a label; 0 means 1")
+	fs.BoolVar(&opts.Conversational, "conversational", false,
+		"write trl, reward and sft rows in the conversational form even for single-turn prompts")
+	fs.BoolVar(&opts.Metadata, "metadata", false, "add a metadata object with each row's provenance")
+	fs.StringVar(&opts.Split, "split", "", "write only one split: train, test or validation; empty writes all")
+	fs.StringVar(&opts.Seed, "seed", "", "seed of the split assignment")
 	out := fs.String("o", "-", "output file; - is stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *project == "" {
-		return errors.New("usage: server export --project NAME [--format trl|judgments] [-o FILE]")
+		return errors.New("usage: server export --project NAME [--format FORMAT] [--policy POLICY] " +
+			"[--min-votes N] [--split SPLIT] [-o FILE]")
+	}
+	if opts.MinVotes < 0 {
+		return fmt.Errorf("--min-votes %d is negative; use 0 or more", opts.MinVotes)
+	}
+	if err := opts.Validate(); err != nil {
+		return err
 	}
 
 	return withDatabase(ctx, &c, fs, args, func(db *store.DB) error {
@@ -203,14 +221,18 @@ func exportCommand(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		n, err := server.Export(ctx, db, w, p, server.ExportOptions{Format: *format, Conversational: *conversational})
+		n, err := server.Export(ctx, db, w, p, opts)
 		if cerr := closeOut(); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "exported %d rows of project %q as %s\n", n, p.Name, *format)
+		fmt.Fprintf(os.Stderr, "exported %d rows of project %q as %s\n", n.Rows, p.Name, opts.Format)
+		if n.Skipped > 0 {
+			fmt.Fprintf(os.Stderr, "skipped %d comparisons that the %s format cannot hold\n",
+				n.Skipped, opts.Format)
+		}
 		return nil
 	})
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pairwise/pairwise/internal/export"
@@ -13,51 +15,111 @@ import (
 	"github.com/pairwise/pairwise/internal/store"
 )
 
-// Export formats offered for download.
+// Export formats offered for download besides those of
+// export.DatasetFormats.
 const (
 	ExportTRL       = "trl"
 	ExportJudgments = "judgments"
 )
 
-// ExportOptions selects what Export writes.
+// exportFormats lists every format, in the order error messages name them.
+var exportFormats = append([]string{ExportTRL, ExportJudgments}, export.DatasetFormats[1:]...)
+
+// ExportOptions selects what Export writes. Every field but Format
+// applies to the dataset formats only (see export.DatasetOptions).
 type ExportOptions struct {
 	Format string
-	// Conversational writes TRL rows in the conversational form even for
+	// Conversational writes rows in the conversational form even for
 	// single-turn prompts.
 	Conversational bool
+	Policy         string
+	MinVotes       int
+	Metadata       bool
+	Split          string
+	Seed           string
+}
+
+// plainTRL reports whether opts asks for TRL rows with the defaults,
+// which WriteTRL writes straight from the stored majority.
+func (opts ExportOptions) plainTRL() bool {
+	return (opts.Format == ExportTRL || opts.Format == "") &&
+		(opts.Policy == "" || opts.Policy == export.PolicyMajority) &&
+		opts.MinVotes == 0 && !opts.Metadata && opts.Split == ""
+}
+
+func (opts ExportOptions) dataset() export.DatasetOptions {
+	return export.DatasetOptions{Format: opts.Format, Policy: opts.Policy,
+		MinVotes: opts.MinVotes, Conversational: opts.Conversational,
+		Metadata: opts.Metadata, Split: opts.Split, Seed: opts.Seed}
+}
+
+// Validate returns an ErrInvalid error that names the first invalid value
+// and the accepted ones.
+func (opts ExportOptions) Validate() error {
+	switch {
+	case opts.Format == "" || opts.Format == ExportJudgments:
+		return nil
+	case !slices.Contains(export.DatasetFormats, opts.Format):
+		return labeling.Errorf(labeling.ErrInvalid, "export format %q is not one of %s",
+			opts.Format, strings.Join(exportFormats, ", "))
+	}
+	return opts.dataset().Validate()
 }
 
 // Export streams project p's data in opts.Format to w and returns the
-// number of rows written.
-func Export(ctx context.Context, db *store.DB, w io.Writer, p labeling.Project, opts ExportOptions) (int, error) {
-	switch opts.Format {
-	case ExportTRL, "":
-		return export.WriteTRL(ctx, w, db, p.ID, export.TRLOptions{Conversational: opts.Conversational})
-	case ExportJudgments:
-		return export.WriteJudgments(ctx, w, db, p.ID)
+// counts of rows written and of comparisons the format could not hold.
+func Export(ctx context.Context, db *store.DB, w io.Writer, p labeling.Project,
+	opts ExportOptions) (export.DatasetCounts, error) {
+	if err := opts.Validate(); err != nil {
+		return export.DatasetCounts{}, err
 	}
-	return 0, labeling.Errorf(labeling.ErrInvalid, "export format %q is not one of %s, %s",
-		opts.Format, ExportTRL, ExportJudgments)
+	switch {
+	case opts.plainTRL():
+		n, err := export.WriteTRL(ctx, w, db, p.ID, export.TRLOptions{Conversational: opts.Conversational})
+		return export.DatasetCounts{Rows: n}, err
+	case opts.Format == ExportJudgments:
+		n, err := export.WriteJudgments(ctx, w, db, p.ID)
+		return export.DatasetCounts{Rows: n}, err
+	}
+	return export.WriteDataset(ctx, w, db, p.ID, opts.dataset())
 }
 
+// exportOptions parses the query of an export request: format, policy,
+// min_votes, conversational, metadata, split and seed.
 func exportOptions(r *http.Request) (ExportOptions, error) {
 	q := r.URL.Query()
-	opts := ExportOptions{Format: q.Get("format")}
+	opts := ExportOptions{Format: q.Get("format"), Policy: q.Get("policy"),
+		Split: q.Get("split"), Seed: q.Get("seed")}
 	if opts.Format == "" {
 		opts.Format = ExportTRL
 	}
-	if opts.Format != ExportTRL && opts.Format != ExportJudgments {
-		return opts, labeling.Errorf(labeling.ErrInvalid, "export format %q is not one of %s, %s",
-			opts.Format, ExportTRL, ExportJudgments)
+	var err error
+	if opts.Conversational, err = queryBool(q.Get("conversational"), "conversational"); err != nil {
+		return opts, err
 	}
-	if c := q.Get("conversational"); c != "" {
-		v, err := strconv.ParseBool(c)
-		if err != nil {
-			return opts, labeling.Errorf(labeling.ErrInvalid, "conversational=%q is not true or false", c)
+	if opts.Metadata, err = queryBool(q.Get("metadata"), "metadata"); err != nil {
+		return opts, err
+	}
+	if m := q.Get("min_votes"); m != "" {
+		v, err := strconv.Atoi(m)
+		if err != nil || v < 0 {
+			return opts, labeling.Errorf(labeling.ErrInvalid,
+				"min_votes=%q is not a whole number of 0 or more", m)
 		}
-		opts.Conversational = v
+		opts.MinVotes = v
 	}
-	return opts, nil
+	return opts, opts.Validate()
+}
+
+func queryBool(value, name string) (bool, error) {
+	if value == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(value)
+	if err != nil {
+		return false, labeling.Errorf(labeling.ErrInvalid, "%s=%q is not true or false", name, value)
+	}
+	return v, nil
 }
 
 // exportDownload streams an export as a JSONL attachment. Once rows have
@@ -75,10 +137,12 @@ func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	n, err := Export(r.Context(), s.db, w, p, opts)
 	if err != nil {
-		s.log.Error("export failed", "project_id", p.ID, "format", opts.Format, "rows", n, "error", err)
+		s.log.Error("export failed", "project_id", p.ID, "format", opts.Format,
+			"rows", n.Rows, "error", err)
 		return
 	}
-	s.log.Info("export finished", "project_id", p.ID, "format", opts.Format, "rows", n)
+	s.log.Info("export finished", "project_id", p.ID, "format", opts.Format,
+		"policy", opts.Policy, "split", opts.Split, "rows", n.Rows, "skipped", n.Skipped)
 }
 
 // slug keeps the letters, digits and dashes of name for a file name.
