@@ -67,8 +67,9 @@ func renderHTMLBlock(w util.BufWriter, source []byte, node ast.Node, entering bo
 func Markdown(src string) templ.Component {
 	var buf bytes.Buffer
 	if err := markdown.Convert([]byte(src), &buf); err != nil {
-		// Convert fails only when writing to buf fails, which it cannot;
-		// the plain text is still a faithful fallback.
+		// NOTE: goldmark reports errors from the writer, and a bytes.Buffer
+		// returns none, so this path is not expected to run. Escaped plain
+		// text keeps the page safe if it ever does.
 		return templ.Raw("<pre>" + html.EscapeString(src) + "</pre>")
 	}
 	return templ.Raw(buf.String())

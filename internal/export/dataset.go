@@ -114,7 +114,7 @@ func (o DatasetOptions) options() (Options, error) {
 	return opts, opts.validate()
 }
 
-// DatasetCounts is what WriteDataset wrote and left out.
+// DatasetCounts is the number of rows WriteDataset wrote and left out.
 type DatasetCounts struct {
 	// Rows counts the lines written; a KTO comparison gives two.
 	Rows int

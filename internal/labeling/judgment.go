@@ -6,7 +6,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Strength says by how much the preferred response is better.
+// Strength is the degree by which the preferred response is better.
 type Strength string
 
 // Strengths from weakest to strongest.
@@ -40,7 +40,7 @@ var DefaultRubric = []Criterion{
 // Scores maps a rubric criterion key to a score.
 type Scores map[string]int
 
-// Vote is what an annotator submits for one assignment.
+// Vote is an annotator's submission for one assignment.
 type Vote struct {
 	AssignmentID uuid.UUID
 	Verdict      Verdict

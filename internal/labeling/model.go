@@ -155,7 +155,7 @@ type Assignment struct {
 // MaxCountedLeft is the most open comparisons that Progress counts.
 const MaxCountedLeft = 1000
 
-// Progress is what one annotator has done in a project and what is left.
+// Progress is one annotator's count of finished and remaining work in a project.
 type Progress struct {
 	Done int  // judgments by this annotator
 	Left int  // comparisons this annotator could still be given, at most MaxCountedLeft

@@ -13,7 +13,7 @@ import (
 
 func debugStack() []byte { return debug.Stack() }
 
-// statusOf maps a domain error kind to an HTTP status and tells whether
+// statusOf maps a domain error kind to an HTTP status and reports whether
 // the error's message may be shown to the user.
 func statusOf(err error) (int, bool) {
 	var maxBytes *http.MaxBytesError

@@ -124,7 +124,7 @@ func sessionToken(r *http.Request) string {
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
 // requireUser sends visitors without a session to the login page, or
-// answers 401 on the API.
+// returns 401 on the API.
 func (s *Server) requireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if userFrom(r.Context()) != nil {
