@@ -1,0 +1,264 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// One k step of the 12×32 kernel for row r: broadcast A[r] and multiply it
+// with the two halves of the B row in Z30 and Z31.
+#define ROW512(off, t, c0, c1) \
+	VBROADCASTSS off(SI), t; \
+	VFMADD231PS  t, Z30, c0; \
+	VFMADD231PS  t, Z31, c1
+
+// Store one C row as alpha·acc (Z28 holds alpha), without reading C.
+#define STORE512(c0, c1) \
+	VMULPS  Z28, c0, c0; \
+	VMULPS  Z28, c1, c1; \
+	VMOVUPS c0, (DI); \
+	VMOVUPS c1, 64(DI); \
+	ADDQ    R8, DI
+
+// Store one C row as alpha·acc + beta·C (Z29 holds beta).
+#define STORE512BETA(c0, c1) \
+	VMULPS      Z28, c0, c0; \
+	VMULPS      Z28, c1, c1; \
+	VFMADD231PS (DI), Z29, c0; \
+	VFMADD231PS 64(DI), Z29, c1; \
+	VMOVUPS     c0, (DI); \
+	VMOVUPS     c1, 64(DI); \
+	ADDQ        R8, DI
+
+// func gemmKernel12x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·gemmKernel12x32(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+
+loop512:
+	VMOVUPS (DX), Z30
+	VMOVUPS 64(DX), Z31
+	ROW512(0, Z24, Z0, Z1)
+	ROW512(4, Z25, Z2, Z3)
+	ROW512(8, Z26, Z4, Z5)
+	ROW512(12, Z27, Z6, Z7)
+	ROW512(16, Z24, Z8, Z9)
+	ROW512(20, Z25, Z10, Z11)
+	ROW512(24, Z26, Z12, Z13)
+	ROW512(28, Z27, Z14, Z15)
+	ROW512(32, Z24, Z16, Z17)
+	ROW512(36, Z25, Z18, Z19)
+	ROW512(40, Z26, Z20, Z21)
+	ROW512(44, Z27, Z22, Z23)
+	ADDQ $48, SI
+	ADDQ $128, DX
+	DECQ CX
+	JNZ  loop512
+
+	VBROADCASTSS alpha+40(FP), Z28
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JZ           nobeta512
+	VBROADCASTSS beta+44(FP), Z29
+	STORE512BETA(Z0, Z1)
+	STORE512BETA(Z2, Z3)
+	STORE512BETA(Z4, Z5)
+	STORE512BETA(Z6, Z7)
+	STORE512BETA(Z8, Z9)
+	STORE512BETA(Z10, Z11)
+	STORE512BETA(Z12, Z13)
+	STORE512BETA(Z14, Z15)
+	STORE512BETA(Z16, Z17)
+	STORE512BETA(Z18, Z19)
+	STORE512BETA(Z20, Z21)
+	STORE512BETA(Z22, Z23)
+	VZEROUPPER
+	RET
+
+nobeta512:
+	STORE512(Z0, Z1)
+	STORE512(Z2, Z3)
+	STORE512(Z4, Z5)
+	STORE512(Z6, Z7)
+	STORE512(Z8, Z9)
+	STORE512(Z10, Z11)
+	STORE512(Z12, Z13)
+	STORE512(Z14, Z15)
+	STORE512(Z16, Z17)
+	STORE512(Z18, Z19)
+	STORE512(Z20, Z21)
+	STORE512(Z22, Z23)
+	VZEROUPPER
+	RET
+
+// One k step of the 6×16 kernel for row r, with the B row in Y12 and Y13.
+#define ROW256(off, t, c0, c1) \
+	VBROADCASTSS off(SI), t; \
+	VFMADD231PS  t, Y12, c0; \
+	VFMADD231PS  t, Y13, c1
+
+#define STORE256(c0, c1) \
+	VMULPS  Y14, c0, c0; \
+	VMULPS  Y14, c1, c1; \
+	VMOVUPS c0, (DI); \
+	VMOVUPS c1, 32(DI); \
+	ADDQ    R8, DI
+
+#define STORE256BETA(c0, c1) \
+	VMULPS      Y14, c0, c0; \
+	VMULPS      Y14, c1, c1; \
+	VFMADD231PS (DI), Y15, c0; \
+	VFMADD231PS 32(DI), Y15, c1; \
+	VMOVUPS     c0, (DI); \
+	VMOVUPS     c1, 32(DI); \
+	ADDQ        R8, DI
+
+// func gemmKernel6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·gemmKernel6x16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+loop256:
+	VMOVUPS (DX), Y12
+	VMOVUPS 32(DX), Y13
+	ROW256(0, Y14, Y0, Y1)
+	ROW256(4, Y15, Y2, Y3)
+	ROW256(8, Y14, Y4, Y5)
+	ROW256(12, Y15, Y6, Y7)
+	ROW256(16, Y14, Y8, Y9)
+	ROW256(20, Y15, Y10, Y11)
+	ADDQ $24, SI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ  loop256
+
+	VBROADCASTSS alpha+40(FP), Y14
+	MOVL         beta+44(FP), AX
+	ANDL         $0x7fffffff, AX
+	JZ           nobeta256
+	VBROADCASTSS beta+44(FP), Y15
+	STORE256BETA(Y0, Y1)
+	STORE256BETA(Y2, Y3)
+	STORE256BETA(Y4, Y5)
+	STORE256BETA(Y6, Y7)
+	STORE256BETA(Y8, Y9)
+	STORE256BETA(Y10, Y11)
+	VZEROUPPER
+	RET
+
+nobeta256:
+	STORE256(Y0, Y1)
+	STORE256(Y2, Y3)
+	STORE256(Y4, Y5)
+	STORE256(Y6, Y7)
+	STORE256(Y8, Y9)
+	STORE256(Y10, Y11)
+	VZEROUPPER
+	RET
+
+// func dotAVX2(x, y *float32, n int) float32
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DX
+	MOVQ   n+16(FP), CX
+	SHRQ   $5, CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+dotloop:
+	VMOVUPS     (SI), Y4
+	VMOVUPS     32(SI), Y5
+	VMOVUPS     64(SI), Y6
+	VMOVUPS     96(SI), Y7
+	VFMADD231PS (DX), Y4, Y0
+	VFMADD231PS 32(DX), Y5, Y1
+	VFMADD231PS 64(DX), Y6, Y2
+	VFMADD231PS 96(DX), Y7, Y3
+	ADDQ        $128, SI
+	ADDQ        $128, DX
+	DECQ        CX
+	JNZ         dotloop
+
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	MOVSS        X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(alpha float32, x, y *float32, n int)
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	VBROADCASTSS alpha+0(FP), Y0
+	MOVQ         x+8(FP), SI
+	MOVQ         y+16(FP), DX
+	MOVQ         n+24(FP), CX
+	SHRQ         $5, CX
+
+axpyloop:
+	VMOVUPS     (DX), Y1
+	VMOVUPS     32(DX), Y2
+	VMOVUPS     64(DX), Y3
+	VMOVUPS     96(DX), Y4
+	VFMADD231PS (SI), Y0, Y1
+	VFMADD231PS 32(SI), Y0, Y2
+	VFMADD231PS 64(SI), Y0, Y3
+	VFMADD231PS 96(SI), Y0, Y4
+	VMOVUPS     Y1, (DX)
+	VMOVUPS     Y2, 32(DX)
+	VMOVUPS     Y3, 64(DX)
+	VMOVUPS     Y4, 96(DX)
+	ADDQ        $128, SI
+	ADDQ        $128, DX
+	DECQ        CX
+	JNZ         axpyloop
+	VZEROUPPER
+	RET

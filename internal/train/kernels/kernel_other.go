@@ -1,0 +1,26 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// bestKernel is the micro-kernel Gemm uses.
+var bestKernel = goKernel
+
+// fastKernels lists the assembly micro-kernels this CPU can run: none in
+// this build.
+func fastKernels() []*microKernel { return nil }
+
+func dot(x, y []float32) float32 { return dotGo(x, y) }
+
+func axpy(alpha float32, x, y []float32) { axpyGo(alpha, x, y) }
+
+func exp(dst, x []float32) { expGo(dst, x) }
+
+func tanh(dst, x []float32) { tanhGo(dst, x) }
+
+func packRowsFast(panel, src []float32, lda, rows, kb, mr int) (int, int) {
+	return 0, 0
+}
+
+func copyColumnsFast(panel, src []float32, lda, kb, mr int) bool {
+	return false
+}
