@@ -15,16 +15,32 @@ var parsers = map[Format]parseFunc{
 	FormatTRL:         parseTRL,
 	FormatHH:          parseHH,
 	FormatCompletions: parseCompletions,
+	FormatReward:      parseReward,
+	FormatKTO:         parseKTO,
+	FormatOpenAI:      parseOpenAI,
+	FormatSFT:         parseSFT,
+	FormatRubric:      parseRubric,
+	FormatJudgments:   parseJudgments,
+	FormatOASST:       parseOASST,
 }
 
 // detectFormat chooses the format from the keys of the first record, after
 // applying the field map:
+//   - oasst: an OpenAssistant message tree (see isOASSTTree);
 //   - completions: a completions field;
 //   - hh: chosen and rejected, both strings that start with "\n\nHuman:";
 //   - trl: chosen and rejected otherwise;
 //   - pairs: response_a or response_b, or any field map at all.
+//
+// The fields of the other export formats are checked first; see
+// detectExportFormat.
 func detectFormat(rec record) (Format, error) {
+	if f, ok := detectExportFormat(rec); ok {
+		return f, nil
+	}
 	switch {
+	case isOASSTTree(rec):
+		return FormatOASST, nil
 	case rec.has("completions"):
 		return FormatCompletions, nil
 	case rec.has("chosen") && rec.has("rejected"):
@@ -41,12 +57,13 @@ func detectFormat(rec record) (Format, error) {
 		"pairs (prompt, response_a, response_b), "+
 		"trl (chosen, rejected, optional prompt), "+
 		`hh (chosen, rejected, transcripts that start with "\n\nHuman:"), `+
-		"completions (prompt, completions); "+
+		"completions (prompt, completions), "+
+		"reward, kto, openai, sft, rubric or judgments (as pairwise exports them); "+
 		"or map the fields (--map, the Field map field, map=)", rec.keys())
 	if isOpenAssistant(rec) {
-		reason += "; the fields look like an OpenAssistant export, whose " +
-			"message trees must first be converted to pairs or completions " +
-			"(one prompt with its ranked replies)"
+		reason += "; the fields look like one message of a flat " +
+			"OpenAssistant export: import the export's trees file, " +
+			"one message tree per line, which is read as the oasst format"
 	}
 	return "", fieldError("", "%s", reason)
 }

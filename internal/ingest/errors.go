@@ -7,21 +7,33 @@ import (
 
 // LineError is one malformed record: its line number, the field at fault in
 // the file's own naming (empty when the whole record is at fault) and the
-// reason.
+// reason. In a Parquet file, Line is the row number, counted from 1, and
+// Unit is "row".
 type LineError struct {
 	Line   int    `json:"line"`
+	Unit   string `json:"unit,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
 }
 
 // Error formats e as `line 12: field "response_a": want a string, got
-// boolean`.
+// boolean`, or `row 12: ...` in a Parquet file.
 func (e *LineError) Error() string {
-	if e.Field == "" {
-		return fmt.Sprintf("line %d: %s", e.Line, e.Reason)
+	unit := e.Unit
+	if unit == "" {
+		unit = UnitLine
 	}
-	return fmt.Sprintf("line %d: field %q: %s", e.Line, e.Field, e.Reason)
+	if e.Field == "" {
+		return fmt.Sprintf("%s %d: %s", unit, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s %d: field %q: %s", unit, e.Line, e.Field, e.Reason)
 }
+
+// Units of the numbers in LineError.Line, Skip.Line and Report.Unit.
+const (
+	UnitLine = "line" // a line of a JSONL or JSON file
+	UnitRow  = "row"  // a row of a Parquet file
+)
 
 // fieldError returns a LineError for field without a line number. The
 // caller that knows the line fills it in.

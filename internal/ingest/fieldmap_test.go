@@ -58,7 +58,8 @@ func TestParseFieldMapErrors(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for _, f := range []Format{FormatAuto, FormatPairs, FormatTRL, FormatHH, FormatCompletions} {
+	for _, f := range []Format{FormatAuto, FormatPairs, FormatTRL, FormatHH, FormatCompletions,
+		FormatReward, FormatKTO, FormatOpenAI, FormatSFT, FormatRubric, FormatJudgments} {
 		got, err := ParseFormat(string(f))
 		if err != nil || got != f {
 			t.Errorf("ParseFormat(%q): got %v, %v, want %v, nil", f, got, err, f)
@@ -66,8 +67,9 @@ func TestParseFormat(t *testing.T) {
 	}
 	for _, s := range []string{"", "HH", "jsonl", "dpo"} {
 		_, err := ParseFormat(s)
-		want := "invalid format " + `"` + s + `"` + ": want one of auto, pairs, trl, hh, completions"
-		if err == nil || err.Error() != want {
+		want := "invalid format " + `"` + s + `"` + ": want one of auto, pairs, trl, hh, completions, " +
+			"reward, kto, openai, sft, rubric, judgments"
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("ParseFormat(%q): got error %v, want %q", s, err, want)
 		}
 	}

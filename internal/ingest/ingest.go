@@ -1,7 +1,9 @@
 // Package ingest parses preference data files into labeling rows. It reads
-// JSONL or one JSON array, optionally gzip-compressed, in four formats:
-// generic pairs, TRL preference rows, Anthropic HH transcripts and one prompt
-// with several completions. Every record is checked before anything is
+// JSONL or one JSON array, optionally gzip-compressed, or a Parquet file.
+// The formats are generic pairs, one prompt with several completions, and
+// every format that the export package writes: TRL preference rows (with or
+// without a reward margin), Anthropic HH transcripts, KTO, OpenAI preference,
+// SFT, rubric and judgments rows. Every record is checked before anything is
 // imported, and each rejected record is reported with its line number.
 package ingest
 
@@ -20,10 +22,18 @@ const (
 	FormatTRL         Format = "trl"         // TRL preference rows
 	FormatHH          Format = "hh"          // Anthropic HH transcripts
 	FormatCompletions Format = "completions" // one prompt, several completions
+	FormatReward      Format = "reward"      // TRL preference rows with a margin
+	FormatKTO         Format = "kto"         // TRL unpaired rows, grouped by prompt
+	FormatOpenAI      Format = "openai"      // OpenAI preference fine-tuning rows
+	FormatSFT         Format = "sft"         // TRL SFT rows, grouped by prompt
+	FormatRubric      Format = "rubric"      // one rated response per row, grouped by prompt
+	FormatJudgments   Format = "judgments"   // one vote per row, grouped by comparison
 )
 
 var formats = []Format{
 	FormatAuto, FormatPairs, FormatTRL, FormatHH, FormatCompletions,
+	FormatReward, FormatKTO, FormatOpenAI, FormatSFT, FormatRubric, FormatJudgments,
+	FormatCSV, FormatOASST,
 }
 
 // ParseFormat returns the Format named s. The error names s and lists the
@@ -62,6 +72,10 @@ type Options struct {
 	// MalformedError. Records past it are only counted. Zero means
 	// DefaultMaxErrors.
 	MaxErrors int
+	// Lookup finds the texts of judgments rows that name their prompt
+	// and responses by id only, as the judgments export writes them.
+	// Nil rejects such rows.
+	Lookup LookupFunc
 }
 
 // withDefaults returns o with zero values replaced by defaults, or an error
@@ -104,6 +118,16 @@ const (
 	// SkipDuplicate marks a pair that is already stored. Read never
 	// produces it; the store does.
 	SkipDuplicate SkipReason = "duplicate_pair"
+	// SkipUnpaired marks a row of a grouped format (kto, sft, rubric,
+	// judgments) that has no second response to be compared with.
+	SkipUnpaired SkipReason = "unpaired"
+	// SkipBothDesirable marks two KTO rows of one prompt that are both
+	// labelled true: they say neither which one is better nor that both
+	// are bad.
+	SkipBothDesirable SkipReason = "both_desirable"
+	// SkipTooMany marks responses of a prompt in a grouped format past
+	// the first MaxCompletions distinct ones.
+	SkipTooMany SkipReason = "too_many_responses"
 )
 
 // Skip is a well-formed record that was left out, in whole or in part.
@@ -118,6 +142,9 @@ type Result struct {
 	// Format is the format used: the detected one when Options.Format was
 	// FormatAuto, or FormatAuto when the input had no record to detect from.
 	Format Format
+	// Unit is UnitRow for a Parquet file, whose line numbers are row
+	// numbers, and UnitLine otherwise.
+	Unit string
 	// Read is the number of records read: non-blank lines or array
 	// elements, malformed ones included.
 	Read    int

@@ -13,7 +13,8 @@ import (
 const readBufferSize = 64 << 10
 
 // openInput returns a reader of r's text: decompressed when r starts with
-// the gzip magic bytes, and without a leading UTF-8 byte-order mark.
+// the gzip magic bytes, and without a leading UTF-8 byte-order mark. Text
+// in UTF-16 or UTF-32 returns an *encodingError.
 func openInput(r io.Reader) (*bufio.Reader, error) {
 	in := bufio.NewReaderSize(r, readBufferSize)
 	magic, err := in.Peek(2)
@@ -35,7 +36,7 @@ func openInput(r io.Reader) (*bufio.Reader, error) {
 	if bytes.Equal(bom, []byte{0xef, 0xbb, 0xbf}) {
 		_, _ = in.Discard(3)
 	}
-	return in, nil
+	return in, checkWideEncoding(in)
 }
 
 // gzipReader wraps errors from the gzip stream in a *gzipError, so that

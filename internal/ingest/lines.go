@@ -42,6 +42,11 @@ func readLines(in *bufio.Reader, line int, imp *importer) error {
 				"per line (JSONL) or wrap the records in a JSON array"))
 			return errStop
 		}
+		if first && isCSVHeader(text) {
+			imp.result.Read++
+			imp.reject(lines.line, csvHeaderError(text))
+			return errStop
+		}
 		first = false
 		if err := imp.record(lines.line, text); err != nil {
 			return err

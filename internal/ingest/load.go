@@ -30,6 +30,9 @@ type Report struct {
 	Skips    []Skip             `json:"skipped_lines"`
 	// MoreSkips counts skipped lines left out of Skips.
 	MoreSkips int `json:"more_skipped_lines,omitempty"`
+	// Unit is "row" for a Parquet file, whose line numbers are row
+	// numbers, and empty for a JSONL or JSON file.
+	Unit string `json:"unit,omitempty"`
 }
 
 // Load reads r and adds every usable row to sink. It returns the
@@ -58,6 +61,9 @@ func Load(ctx context.Context, r io.Reader, opts Options, sink Sink) (Report, er
 	}
 
 	rep.Format, rep.Read = res.Format, res.Read
+	if res.Unit == UnitRow {
+		rep.Unit = UnitRow
+	}
 	all := append(append([]Skip{}, res.Skipped...), dups...)
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
 	for _, s := range all {

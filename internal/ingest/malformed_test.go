@@ -157,15 +157,17 @@ func TestReadUndetectableListsFormats(t *testing.T) {
 }
 
 func TestReadUndetectableOpenAssistant(t *testing.T) {
-	const hint = "OpenAssistant export, whose message trees must first be " +
-		"converted to pairs or completions (one prompt with its ranked replies)"
+	// Message trees are read as the oasst format, so only single messages
+	// of a flat export get the hint.
+	const hint = "one message of a flat OpenAssistant export: import the " +
+		"export's trees file, one message tree per line"
 	tests := []struct {
 		name   string
 		record string
 		want   bool
 	}{
-		{"message tree", `{"message_tree_id": "t", "prompt": {}}`, true},
-		{"tree state", `{"tree_state": "ready_for_export"}`, true},
+		{"message tree", `{"message_tree_id": "t", "prompt": {}}`, false},
+		{"tree state", `{"tree_state": "ready_for_export"}`, false},
 		{"message with role", `{"message_id": "m", "parent_id": null, "role": "prompter"}`, true},
 		{"message with text", `{"message_id": "m", "parent_id": "p", "text": "hi"}`, true},
 		{"message without parent", `{"message_id": "m", "text": "hi"}`, false},

@@ -5,10 +5,18 @@ import (
 )
 
 // outcome is what one well-formed record yields: a row to emit, a skip to
-// report, or both when some of its candidates were left out.
+// report, or both when some of its candidates were left out. A record that
+// holds several prompts, such as an OpenAssistant message tree, puts its
+// further rows and skips in rows and skips, after row and skip.
 type outcome struct {
 	row  *labeling.Row
 	skip *Skip
+
+	rows  []labeling.Row
+	skips []Skip
+
+	// member is a record of a grouped format, held until the input ends.
+	member *member
 }
 
 // skipped returns an outcome that reports the whole record as skipped.

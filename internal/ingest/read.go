@@ -17,7 +17,11 @@ var errStop = errors.New("stop reading")
 
 // Read parses r and calls emit once per usable row, in file order, with
 // Row.Line set to the line where the record starts. r is JSONL or one JSON
-// array, either of them optionally gzip-compressed.
+// array, either of them optionally gzip-compressed, or a Parquet file, whose
+// rows are numbered from 1 in place of lines, or CSV with a header row when
+// Options.Format is FormatCSV. The grouped formats (kto, sft,
+// rubric, judgments) hold their records until the input ends, then emit
+// their rows ordered by the line of each row's first record.
 //
 // A well-formed record that cannot be used is listed in Result.Skipped. A
 // malformed record makes Read return a *MalformedError once the whole input
@@ -41,21 +45,23 @@ func Read(ctx context.Context, r io.Reader, opts Options,
 	}
 	imp := &importer{ctx: ctx, opts: opts, emit: emit}
 	imp.use(opts.Format)
-	in, err := openInput(r)
-	if err != nil {
-		err = imp.inputError(1, err)
-	} else {
-		err = imp.readInput(in)
-	}
+	err = imp.readSource(r)
 	if err != nil && !errors.Is(err, errStop) {
+		return imp.result, err
+	}
+	if err := imp.combineGroups(); err != nil {
 		return imp.result, err
 	}
 	return imp.finish()
 }
 
-// readInput reads the decompressed input. The first byte that is not
-// whitespace distinguishes a JSON array from JSONL.
+// readInput reads the decompressed input. CSV is read as CSV. Otherwise
+// the first byte that is not whitespace distinguishes a JSON array from
+// JSONL.
 func (imp *importer) readInput(in *bufio.Reader) error {
+	if imp.opts.Format == FormatCSV {
+		return readCSV(in, imp)
+	}
 	first, line, err := skipSpace(in)
 	switch {
 	case err != nil:
@@ -68,12 +74,12 @@ func (imp *importer) readInput(in *bufio.Reader) error {
 }
 
 // inputError handles an error from reading the input at line. A gzip
-// failure is rejected as a malformed file, and errStop is returned. Other
-// errors are returned unchanged.
+// failure or an input that is not UTF-8 is rejected as a malformed file,
+// and errStop is returned. Other errors are returned unchanged.
 func (imp *importer) inputError(line int, err error) error {
-	var gzErr *gzipError
-	if errors.As(err, &gzErr) {
-		imp.reject(line, gzErr.lineError())
+	var fileErr interface{ lineError() *LineError }
+	if errors.As(err, &fileErr) {
+		imp.reject(line, fileErr.lineError())
 		return errStop
 	}
 	return err
@@ -87,6 +93,9 @@ type importer struct {
 	parse     parseFunc // nil until the format is known
 	result    Result
 	malformed MalformedError
+	// members holds the records of a grouped format until the whole
+	// input is read.
+	members []member
 }
 
 // use sets the format that parses the remaining records. FormatAuto
@@ -127,19 +136,32 @@ func (imp *importer) record(line int, raw []byte) error {
 	return imp.accept(line, out)
 }
 
-// accept reports the skip of an outcome and emits its row, unless a
+// accept reports the skips of an outcome and emits its rows, unless a
 // malformed record was seen before.
 func (imp *importer) accept(line int, out outcome) error {
-	if out.skip != nil {
-		out.skip.Line = line
-		imp.result.Skipped = append(imp.result.Skipped, *out.skip)
-	}
-	if out.row == nil || imp.malformed.Total > 0 {
+	if out.member != nil {
+		imp.hold(line, *out.member)
 		return nil
 	}
-	out.row.Line = line
-	if err := imp.emit(*out.row); err != nil {
-		return fmt.Errorf("process row from line %d: %w", line, err)
+	skips, rows := out.skips, out.rows
+	if out.skip != nil {
+		skips = append([]Skip{*out.skip}, skips...)
+	}
+	if out.row != nil {
+		rows = append([]labeling.Row{*out.row}, rows...)
+	}
+	for _, s := range skips {
+		s.Line = line
+		imp.result.Skipped = append(imp.result.Skipped, s)
+	}
+	if imp.malformed.Total > 0 {
+		return nil
+	}
+	for _, row := range rows {
+		row.Line = line
+		if err := imp.emit(row); err != nil {
+			return fmt.Errorf("process row from line %d: %w", line, err)
+		}
 	}
 	return nil
 }
@@ -156,6 +178,9 @@ func (imp *importer) reject(line int, err error) {
 	if errors.As(err, &le) {
 		lineErr = *le
 		lineErr.Line = line
+	}
+	if imp.result.Unit == UnitRow {
+		lineErr.Unit = UnitRow
 	}
 	imp.malformed.Lines = append(imp.malformed.Lines, lineErr)
 }

@@ -492,7 +492,7 @@ func TestReadInvalidOptions(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{"unknown format", Options{Format: "csv"}, `invalid format "csv"`},
+		{"unknown format", Options{Format: "xml"}, `invalid format "xml"`},
 		{"negative line size", Options{MaxLineBytes: -1}, "invalid maximum line size -1"},
 		{"negative error count", Options{MaxErrors: -5}, "invalid maximum error count -5"},
 	}

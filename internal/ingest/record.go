@@ -22,8 +22,7 @@ type record struct {
 // silently replaces invalid bytes with U+FFFD.
 func decodeRecord(raw []byte, names FieldMap) (record, error) {
 	if !utf8.Valid(raw) {
-		return record{}, fieldError("", "invalid UTF-8 at byte %d of the record",
-			invalidUTF8Offset(raw))
+		return record{}, fieldError("", "%s", invalidUTF8Reason(raw, "record"))
 	}
 	var members map[string]json.RawMessage
 	err := json.Unmarshal(raw, &members)
