@@ -29,6 +29,11 @@ type config struct {
 	maxLineBytes   int
 	sessionTTL     time.Duration
 	demo           bool
+	// Export jobs: where their files go, the project size above which
+	// exports become jobs, and how many run at once.
+	exportDir       string
+	exportThreshold int
+	exportWorkers   int
 }
 
 func env(name, def string) string {

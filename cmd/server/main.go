@@ -21,6 +21,7 @@ commands:
              (the password is read from a prompt, or from stdin when piped)
   import     import a file: --project NAME [--create] [--format F] [--map M] [--gold] FILE
   export     export a project: --project NAME [--format trl|judgments] [--conversational] [-o FILE]
+             [--bundle zip|tar.gz] writes a Hugging Face dataset archive instead
 
 Run "server COMMAND -h" for the flags of one command; flags go before file
 names. Every command takes the database flags of serve (--database-url,

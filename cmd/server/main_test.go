@@ -155,6 +155,9 @@ func TestImportMalformedWritesNothing(t *testing.T) {
 	if n != 0 {
 		t.Errorf("comparisons after a rejected import: got %d, want 0", n)
 	}
+	if _, err := db.ProjectByName(context.Background(), "bad"); err == nil {
+		t.Error("the project that --create made for a rejected import is still there")
+	}
 }
 
 func TestDemoLoadsOnce(t *testing.T) {

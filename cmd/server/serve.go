@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/pairwise/pairwise/internal/server"
@@ -36,8 +37,22 @@ func serve(ctx context.Context, args []string) error {
 	}
 	fs.BoolVar(&c.demo, "demo", envBool("PAIRWISE_DEMO", false),
 		"load the demo project and demo accounts, and print how to log in (env PAIRWISE_DEMO)")
+	fs.StringVar(&c.exportDir, "export-dir", env("PAIRWISE_EXPORT_DIR", ""),
+		"folder for the files of background exports (env PAIRWISE_EXPORT_DIR; default exports under --data-dir)")
+	fs.IntVar(&c.exportThreshold, "export-job-threshold",
+		envInt("PAIRWISE_EXPORT_JOB_THRESHOLD", int(def.ExportJobThreshold)),
+		"labelled comparisons above which an export runs in the background (env PAIRWISE_EXPORT_JOB_THRESHOLD)")
+	fs.IntVar(&c.exportWorkers, "export-workers", envInt("PAIRWISE_EXPORT_WORKERS", def.ExportWorkers),
+		"background exports that run at once (env PAIRWISE_EXPORT_WORKERS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if c.exportDir == "" {
+		c.exportDir = filepath.Join(c.dataDir, "exports")
+	}
+	if c.exportThreshold < 0 || c.exportWorkers < 1 {
+		return fmt.Errorf("invalid --export-job-threshold %d or --export-workers %d: "+
+			"want a threshold of 0 or more and at least 1 worker", c.exportThreshold, c.exportWorkers)
 	}
 	if c.sessionTTL < time.Minute {
 		return fmt.Errorf("invalid --session-ttl %s: want at least 1m", c.sessionTTL)
@@ -63,8 +78,17 @@ func serve(ctx context.Context, args []string) error {
 		}
 	}
 	cfg := server.Config{SecureCookies: c.secureCookies, SessionTTL: c.sessionTTL,
-		MaxUploadBytes: c.maxUploadBytes, MaxLineBytes: c.maxLineBytes}
-	return listen(ctx, &c, server.New(db, logger, cfg), db, logger)
+		MaxUploadBytes: c.maxUploadBytes, MaxLineBytes: c.maxLineBytes,
+		ExportJobThreshold: int64(c.exportThreshold), ExportDir: c.exportDir,
+		ExportWorkers: c.exportWorkers, ExportQueue: def.ExportQueue}
+	srv := server.New(db, logger, cfg)
+	if err := srv.FailInterruptedExportJobs(ctx); err != nil {
+		return err
+	}
+	if err := srv.RunExportJobs(ctx); err != nil {
+		return err
+	}
+	return listen(ctx, &c, srv, db, logger)
 }
 
 // listen serves until ctx is cancelled, then gives requests in flight up

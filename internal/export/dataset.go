@@ -1,9 +1,9 @@
 package export
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -24,11 +24,12 @@ const (
 	FormatOpenAI      = "openai"
 	FormatHH          = "hh"
 	FormatSFT         = "sft"
+	FormatRubric      = "rubric"
 )
 
 // DatasetFormats lists the formats of WriteDataset.
 var DatasetFormats = []string{FormatTRL, FormatTRLImplicit, FormatReward, FormatKTO,
-	FormatOpenAI, FormatHH, FormatSFT}
+	FormatOpenAI, FormatHH, FormatSFT, FormatRubric}
 
 // Aggregation policies that WriteDataset applies.
 const (
@@ -39,7 +40,8 @@ const (
 )
 
 // DatasetPolicies lists the policies of WriteDataset.
-var DatasetPolicies = []string{PolicyMajority, PolicyUnanimous, PolicyStrength, PolicyDawidSkene}
+var DatasetPolicies = []string{PolicyMajority, PolicyUnanimous, PolicyStrength, PolicyDawidSkene,
+	PolicySource}
 
 // DatasetSplits lists the splits that DatasetOptions.Split accepts. With
 // DefaultSplitRatios the validation split is empty.
@@ -60,9 +62,9 @@ type DatasetOptions struct {
 	// MinVotes is the fewest votes a comparison needs for a label; 0
 	// means 1. An adjudicated comparison needs none.
 	MinVotes int
-	// Conversational writes rows of the trl, reward and sft formats in
-	// the conversational form even for single-turn prompts. The other
-	// formats have one form each and ignore it.
+	// Conversational writes rows in the conversational form even for
+	// single-turn prompts. The openai and hh formats have one form each
+	// and ignore it.
 	Conversational bool
 	// Metadata adds a "metadata" object with the row's provenance.
 	Metadata bool
@@ -73,6 +75,16 @@ type DatasetOptions struct {
 	// zero Ratios means DefaultSplitRatios.
 	Seed   string
 	Ratios SplitRatios
+	// File is the file type, one of FileTypes; empty means jsonl.
+	File string
+	// Gzip compresses a JSONL file; a Parquet file rejects it (see
+	// FileOptions).
+	Gzip bool
+}
+
+// FileOptions returns the file type settings of o.
+func (o DatasetOptions) FileOptions() FileOptions {
+	return FileOptions{File: o.File, Gzip: o.Gzip}
 }
 
 // Validate returns an ErrInvalid error that names the first invalid value
@@ -87,10 +99,13 @@ func (o DatasetOptions) Validate() error {
 	if o.Split != "" && !slices.Contains(DatasetSplits, o.Split) {
 		return notOneOf("split", o.Split, DatasetSplits)
 	}
-	if o.Split != "" {
+	if o.Split != "" || o.Ratios != (SplitRatios{}) {
 		if err := o.ratios().Validate(); err != nil {
 			return err
 		}
+	}
+	if err := o.FileOptions().Validate(); err != nil {
+		return err
 	}
 	_, err := o.options()
 	return err
@@ -123,8 +138,9 @@ type DatasetCounts struct {
 	Skipped int
 }
 
-// WriteDataset writes the comparisons of projectID as JSON lines in
-// opts.Format, in import order, and returns what it wrote. Each
+// WriteDataset writes the comparisons of projectID in opts.Format, in
+// import order, as a JSONL or Parquet file, and returns what it wrote.
+// The rubric format writes responses instead (see writeRubric). Each
 // comparison is aggregated by opts.Policy. A comparison whose outcome is
 // not kept (see Outcome.Keep) gives no row, but the kto format also
 // writes both-bad comparisons, each response labelled false. With
@@ -137,31 +153,116 @@ type DatasetCounts struct {
 // project twice, and between the reads it holds every comparison's id
 // and votes (not its texts), so its memory grows with the number of
 // votes.
+//
+// A Parquet file has one schema, so it holds one form of a format. It
+// takes the conversational form when opts.Conversational is set or when
+// any prompt of the project is not a single user message (see
+// anyMultiTurn), and the standard form otherwise. JSONL rows take their
+// form row by row.
 func WriteDataset(ctx context.Context, w io.Writer, src DatasetSource, projectID uuid.UUID,
 	opts DatasetOptions) (DatasetCounts, error) {
 	if err := opts.Validate(); err != nil {
 		return DatasetCounts{}, err
 	}
-	decide, err := opts.decider(ctx, src, projectID)
+	if opts.Format == FormatRubric {
+		return writeRubric(ctx, w, src, projectID, opts)
+	}
+	counts, err := opts.writeComparisons(ctx, w, src, projectID)
 	if err != nil {
-		return DatasetCounts{}, fmt.Errorf("export %s of project %s: %w", opts.Format, projectID, err)
+		return counts, fmt.Errorf("export %s of project %s: %w", opts.Format, projectID, err)
+	}
+	return counts, nil
+}
+
+func (o DatasetOptions) writeComparisons(ctx context.Context, w io.Writer, src DatasetSource,
+	projectID uuid.UUID) (DatasetCounts, error) {
+	decide, err := o.decider(ctx, src, projectID)
+	if err != nil {
+		return DatasetCounts{}, err
+	}
+	if o.Parquet() && !o.Conversational && o.formVaries() {
+		if o.Conversational, err = anyMultiTurn(ctx, src, projectID); err != nil {
+			return DatasetCounts{}, err
+		}
+	}
+	rows, err := o.FileOptions().newRowWriter(w, o.prototype())
+	if err != nil {
+		return DatasetCounts{}, err
 	}
 
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
 	var counts DatasetCounts
 	err = src.EachComparisonVotes(ctx, projectID, func(c store.ComparisonVotes) error {
 		out, ok, err := decide(c)
 		if err != nil || !ok || !out.Keep {
 			return err
 		}
-		return opts.write(enc, c, out, &counts)
+		return o.write(rows, c, out, &counts)
 	})
 	if err != nil {
-		return counts, fmt.Errorf("export %s of project %s: %w", opts.Format, projectID, err)
+		return counts, err
 	}
-	return counts, bw.Flush()
+	return counts, rows.Close()
+}
+
+// Parquet reports whether o selects a Parquet file.
+func (o DatasetOptions) Parquet() bool {
+	return o.FileOptions().Parquet()
+}
+
+// formVaries reports whether o.Format has a standard and a
+// conversational form.
+func (o DatasetOptions) formVaries() bool {
+	return o.Format != FormatOpenAI && o.Format != FormatHH
+}
+
+// PromptFormSource reports whether a project has a prompt other than a
+// single user message. A source that implements it saves the Parquet
+// writers a read of the project (see WriteDataset).
+type PromptFormSource interface {
+	HasMultiTurnPrompt(ctx context.Context, projectID uuid.UUID) (bool, error)
+}
+
+// errStopScan ends a walk early, and is never returned to callers.
+var errStopScan = errors.New("stop scan")
+
+// anyMultiTurn reports whether any prompt of projectID, or without a
+// PromptFormSource any judged comparison's prompt, is other than a single
+// user message. A walk stops at the first one.
+func anyMultiTurn(ctx context.Context, src DatasetSource, projectID uuid.UUID) (bool, error) {
+	if forms, ok := src.(PromptFormSource); ok {
+		return forms.HasMultiTurnPrompt(ctx, projectID)
+	}
+	found := false
+	err := src.EachComparisonVotes(ctx, projectID, func(c store.ComparisonVotes) error {
+		if !c.Prompt.SingleTurn() {
+			found = true
+			return errStopScan
+		}
+		return nil
+	})
+	if errors.Is(err, errStopScan) {
+		err = nil
+	}
+	return found, err
+}
+
+// prototype returns a row with the type and shape of every row o writes:
+// the conversational form when o.Conversational is set, and a metadata
+// object when o.Metadata is set.
+func (o DatasetOptions) prototype() any {
+	l := Labeled{
+		Prompt:         labeling.Conversation{{Role: labeling.RoleUser, Content: ""}},
+		Verdict:        labeling.VerdictPreferred,
+		Conversational: o.Conversational,
+	}
+	if o.Metadata {
+		l.Meta = &RowMeta{}
+	}
+	rows, err := o.rows(l)
+	if err != nil || len(rows) == 0 {
+		panic(fmt.Sprintf("export: no prototype row for format %q: %v", o.Format, err))
+	}
+	return rows[0]
 }
 
 // decider returns the function that gives a comparison's outcome, and
@@ -181,7 +282,9 @@ func (o DatasetOptions) decider(ctx context.Context, src DatasetSource,
 	case PolicyStrength:
 		decide = StrengthWeighted{Options: shared}.Decide
 	case PolicyDawidSkene:
-		return fitDawidSkene(ctx, src, projectID, AnnotatorWeighted{Options: shared})
+		return fitDawidSkene(ctx, votedOnly{src}, projectID, AnnotatorWeighted{Options: shared})
+	case PolicySource:
+		return sourceDecider(shared), nil
 	}
 	return func(c store.ComparisonVotes) (Outcome, bool, error) {
 		item, err := itemOf(c)
@@ -262,9 +365,9 @@ func position(c store.ComparisonVotes, verdict labeling.Verdict, preferred uuid.
 		preferred, c.ID)
 }
 
-// write encodes the rows of one kept comparison, unless its prompt falls
+// write writes the rows of one kept comparison, unless its prompt falls
 // outside o.Split or the format cannot hold it.
-func (o DatasetOptions) write(enc *json.Encoder, c store.ComparisonVotes, out Outcome,
+func (o DatasetOptions) write(rows rowWriter, c store.ComparisonVotes, out Outcome,
 	counts *DatasetCounts) error {
 	if o.Split != "" {
 		split, err := promptSplit(c.Prompt, o.Seed, o.ratios())
@@ -277,16 +380,17 @@ func (o DatasetOptions) write(enc *json.Encoder, c store.ComparisonVotes, out Ou
 	}
 
 	l := labeledOf(c, out, o.Metadata)
-	rows, err := o.rows(l)
+	l.Conversational = o.Conversational
+	formatted, err := o.rows(l)
 	if err != nil {
 		return err
 	}
-	if rows == nil && o.Format == FormatHH {
+	if formatted == nil && o.Format == FormatHH {
 		counts.Skipped++
 	}
-	for _, row := range rows {
-		if err := enc.Encode(row); err != nil {
-			return fmt.Errorf("encode comparison %s: %w", c.ID, err)
+	for _, row := range formatted {
+		if err := rows.Write(row); err != nil {
+			return fmt.Errorf("comparison %s: %w", c.ID, err)
 		}
 		counts.Rows++
 	}
@@ -309,17 +413,17 @@ func promptSplit(prompt labeling.Conversation, seed string, ratios SplitRatios) 
 func (o DatasetOptions) rows(l Labeled) ([]any, error) {
 	switch o.Format {
 	case FormatTRL:
-		return []any{preferenceRow(l, o.Conversational)}, nil
+		return []any{preferenceRow(l, l.Conversational)}, nil
 	case FormatTRLImplicit:
 		return []any{TRLImplicit(l)}, nil
 	case FormatReward:
-		return []any{RewardRow(l, o.Conversational)}, nil
+		return []any{RewardRow(l, l.Conversational)}, nil
 	case FormatKTO:
 		return KTORows(l), nil
 	case FormatOpenAI:
 		return []any{OpenAIPreference(l)}, nil
 	case FormatSFT:
-		return []any{SFTRow(l, o.Conversational)}, nil
+		return []any{SFTRow(l, l.Conversational)}, nil
 	case FormatHH:
 		if slices.ContainsFunc(l.Prompt, func(m labeling.Message) bool {
 			return m.Role == labeling.RoleSystem

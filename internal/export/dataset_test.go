@@ -57,12 +57,18 @@ func datasetFixture() []datasetComparison {
 // newDatasetProject stores the dataset fixture in a new project.
 func newDatasetProject(tb testing.TB, db *store.DB) labeling.Project {
 	tb.Helper()
+	return newFixtureProject(tb, db, datasetFixture())
+}
+
+// newFixtureProject stores fixture in a new project.
+func newFixtureProject(tb testing.TB, db *store.DB, fixture []datasetComparison) labeling.Project {
+	tb.Helper()
 	ctx := context.Background()
-	p, err := db.CreateProject(ctx, labeling.Project{Name: "dataset", JudgmentsWanted: 3, Lease: time.Minute})
+	p, err := db.CreateProject(ctx, labeling.Project{Name: "dataset " + uuid.NewString(),
+		JudgmentsWanted: 3, Lease: time.Minute})
 	if err != nil {
 		tb.Fatalf("create project: %v", err)
 	}
-	fixture := datasetFixture()
 	it, err := db.BeginImport(ctx, p.ID, "pairs.jsonl", uuid.Nil)
 	if err != nil {
 		tb.Fatalf("begin import: %v", err)

@@ -26,17 +26,22 @@ type Labeled struct {
 	Margin float64
 	// Meta, when set, is written under a "metadata" key of every row.
 	Meta *RowMeta
+	// Conversational writes every row of l in the conversational form,
+	// even for a single-turn prompt.
+	Conversational bool
 }
 
 // RowMeta is the provenance of a row, so that a researcher can trace the
 // row back to its comparison and votes.
+// Its json tags name its Parquet columns; MarshalJSON writes the same
+// names.
 type RowMeta struct {
-	ComparisonID  string
-	Votes         int
-	Agreement     float64
-	SourceLabel   string
-	ChosenModel   string
-	RejectedModel string
+	ComparisonID  string  `json:"comparison_id"`
+	Votes         int     `json:"votes"`
+	Agreement     float64 `json:"agreement"`
+	SourceLabel   string  `json:"source_label"`
+	ChosenModel   string  `json:"chosen_model"`
+	RejectedModel string  `json:"rejected_model"`
 }
 
 // MarshalJSON encodes m with snake_case keys and the agreement as a
@@ -92,7 +97,7 @@ func withReply(prompt labeling.Conversation, r labeling.Response) labeling.Conve
 // standard reports whether l's prompt can take TRL's standard (string)
 // form: a single user message, unless conversational is requested.
 func (l Labeled) standard(conversational bool) bool {
-	return l.Prompt.SingleTurn() && !conversational
+	return l.Prompt.SingleTurn() && !conversational && !l.Conversational
 }
 
 // promptText returns the content of a single-turn prompt.

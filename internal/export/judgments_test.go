@@ -115,7 +115,9 @@ func TestWriteJudgmentsRows(t *testing.T) {
 
 	var buf bytes.Buffer
 	src := fakeJudgments{project: project, rows: []labeling.Judgment{full, bare}}
-	n, err := export.WriteJudgments(context.Background(), &buf, src, project)
+	salt := "a salt of twenty chars"
+	n, err := export.WriteJudgments(context.Background(), &buf, src, project,
+		export.JudgmentOptions{Salt: salt})
 	if err != nil {
 		t.Fatalf("WriteJudgments: %v", err)
 	}
@@ -135,7 +137,7 @@ func TestWriteJudgmentsRows(t *testing.T) {
 			"prompt_id":             quoted(full.PromptID),
 			"response_a_id":         quoted(ra),
 			"response_b_id":         quoted(rb),
-			"annotator_id":          quoted(full.AnnotatorID),
+			"annotator_id":          `"` + export.Pseudonym([]byte(salt), full.AnnotatorID) + `"`,
 			"verdict":               `"preferred"`,
 			"preferred_response_id": quoted(rb),
 			"strength":              `"much"`,
@@ -170,14 +172,16 @@ func TestWriteJudgmentsErrors(t *testing.T) {
 
 	t.Run("source fails", func(t *testing.T) {
 		src := fakeJudgments{project: project, rows: rows, err: sourceErr}
-		_, err := export.WriteJudgments(context.Background(), &bytes.Buffer{}, src, project)
+		_, err := export.WriteJudgments(context.Background(), &bytes.Buffer{}, src, project,
+			export.JudgmentOptions{})
 		if !errors.Is(err, sourceErr) {
 			t.Errorf("error: got %v, want %v", err, sourceErr)
 		}
 	})
 	t.Run("writer fails", func(t *testing.T) {
 		src := fakeJudgments{project: project, rows: rows}
-		_, err := export.WriteJudgments(context.Background(), failingWriter{writeErr}, src, project)
+		_, err := export.WriteJudgments(context.Background(), failingWriter{writeErr}, src, project,
+			export.JudgmentOptions{})
 		if !errors.Is(err, writeErr) {
 			t.Errorf("error: got %v, want %v", err, writeErr)
 		}
@@ -188,7 +192,7 @@ func TestWriteJudgmentsNoRows(t *testing.T) {
 	project := uuid.New()
 	src := fakeJudgments{project: project, rows: []labeling.Judgment{{ID: uuid.New()}}}
 	var buf bytes.Buffer
-	n, err := export.WriteJudgments(context.Background(), &buf, src, uuid.New())
+	n, err := export.WriteJudgments(context.Background(), &buf, src, uuid.New(), export.JudgmentOptions{})
 	if err != nil {
 		t.Fatalf("WriteJudgments: %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/pairwise/pairwise/internal/labeling"
 )
@@ -59,6 +61,58 @@ func (r SplitRatios) Validate() error {
 			"is set; use a test share of 0 or allow a test split", r.Test)
 	}
 	return nil
+}
+
+// ParseSplitRatios parses split shares written as name=share pairs,
+// "train=0.8,validation=0.1,test=0.1", or as three bare shares in the
+// order train, validation, test, "0.8,0.1,0.1". A split left out of the
+// named form gets 0, and an explicit test=0 (or a bare third share of 0)
+// sets NoTest. It returns an ErrInvalid error that names the bad part,
+// and the error of Validate for shares that do not sum to 1.
+func ParseSplitRatios(s string) (SplitRatios, error) {
+	parts := strings.Split(s, ",")
+	named := strings.Contains(s, "=")
+	if !named && len(parts) != 3 {
+		return SplitRatios{}, labeling.Errorf(labeling.ErrInvalid, "split ratios %q have %d "+
+			"shares; give three, train,validation,test, such as 0.8,0.1,0.1", s, len(parts))
+	}
+
+	var r SplitRatios
+	seen := map[string]bool{}
+	for i, part := range parts {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !named {
+			name, value, ok = []string{SplitTrain, SplitValidation, SplitTest}[i], part, true
+		}
+		share, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if !ok || err != nil {
+			return SplitRatios{}, labeling.Errorf(labeling.ErrInvalid, "split ratio %q is not "+
+				"name=share with a number, such as test=0.1", part)
+		}
+		if seen[name] {
+			return SplitRatios{}, labeling.Errorf(labeling.ErrInvalid, "split %q appears twice in "+
+				"split ratios %q", name, s)
+		}
+		seen[name] = true
+		switch name {
+		case SplitTrain:
+			r.Train = share
+		case SplitValidation:
+			r.Validation = share
+		case SplitTest:
+			r.Test, r.NoTest = share, share == 0
+		default:
+			return SplitRatios{}, notOneOf("split", name, DatasetSplits)
+		}
+	}
+	return r, r.Validate()
+}
+
+// String returns r in the named form that ParseSplitRatios reads.
+func (r SplitRatios) String() string {
+	format := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return "train=" + format(r.Train) + ",validation=" + format(r.Validation) +
+		",test=" + format(r.Test)
 }
 
 // SplitOf returns the split of the prompt named by promptKey: "train",

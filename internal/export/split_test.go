@@ -1,11 +1,14 @@
 package export_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/pairwise/pairwise/internal/export"
+	"github.com/pairwise/pairwise/internal/labeling"
 )
 
 // mustSplit returns the split of key, failing the test on an error.
@@ -155,6 +158,60 @@ func TestSplitInvalidRatios(t *testing.T) {
 			checkInvalid(t, tc.ratios.Validate(), tc.want)
 			_, err := export.SplitOf("prompt-1", "seed", tc.ratios)
 			checkInvalid(t, err, tc.want)
+		})
+	}
+}
+
+func TestParseSplitRatios(t *testing.T) {
+	tests := []struct {
+		in   string
+		want export.SplitRatios
+	}{
+		{"0.8,0.1,0.1", export.SplitRatios{Train: 0.8, Validation: 0.1, Test: 0.1}},
+		{"train=0.9,test=0.1", export.SplitRatios{Train: 0.9, Test: 0.1}},
+		{" test=0.2 , validation=0.1,train=0.7", export.SplitRatios{Train: 0.7, Validation: 0.1, Test: 0.2}},
+		{"train=0.8,validation=0.2,test=0", export.SplitRatios{Train: 0.8, Validation: 0.2, NoTest: true}},
+		{"1,0,0", export.SplitRatios{Train: 1, NoTest: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := export.ParseSplitRatios(tt.in)
+			if err != nil {
+				t.Fatalf("ParseSplitRatios: %v", err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			again, err := export.ParseSplitRatios(got.String())
+			if err != nil || again != got {
+				t.Errorf("round trip of %s: got %+v, %v", got, again, err)
+			}
+		})
+	}
+}
+
+func TestParseSplitRatiosRejects(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"0.8,0.2", `split ratios "0.8,0.2" have 2 shares; give three`},
+		{"0.8,x,0.1", `split ratio "x" is not name=share with a number`},
+		{"train=0.9,dev=0.1", `split "dev" is not one of train, test, validation`},
+		{"train=0.5,train=0.5", `split "train" appears twice`},
+		{"train=0.9,validation=0.1", "test share is 0"},
+		{"0.8,0.1,0.2", "sum to 1.1; they must sum to 1"},
+		{"1.5,-0.5,0", "train share 1.5 is outside 0 to 1"},
+		{"train=0.9,test", `split ratio "test" is not name=share`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := export.ParseSplitRatios(tt.in)
+			if !errors.Is(err, labeling.ErrInvalid) {
+				t.Fatalf("error: got %v, want kind %v", err, labeling.ErrInvalid)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error: got %q, want it to contain %q", err, tt.want)
+			}
 		})
 	}
 }

@@ -103,7 +103,7 @@ func TestExportFromStore(t *testing.T) {
 
 	t.Run("judgments", func(t *testing.T) {
 		var buf bytes.Buffer
-		n, err := export.WriteJudgments(ctx, &buf, db, p.ID)
+		n, err := export.WriteJudgments(ctx, &buf, db, p.ID, export.JudgmentOptions{})
 		if err != nil {
 			t.Fatalf("WriteJudgments: %v", err)
 		}

@@ -193,3 +193,60 @@ func (db *DB) Analyze(ctx context.Context) error {
 	}
 	return nil
 }
+
+// comparisonTextsSQL finds a prompt and two of its responses by id, in a
+// project that user $4 manages: an admin manages every project, and a
+// researcher member manages the project. A null $4 skips the check.
+const comparisonTextsSQL = `SELECT p.messages, ra.content, ra.model, rb.content, rb.model
+	FROM prompts p
+	JOIN responses ra ON ra.id = $2 AND ra.prompt_id = p.id
+	JOIN responses rb ON rb.id = $3 AND rb.prompt_id = p.id
+	WHERE p.id = $1
+	  AND ($4::uuid IS NULL
+	       OR EXISTS (SELECT 1 FROM users u WHERE u.id = $4 AND u.role = 'admin')
+	       OR EXISTS (SELECT 1 FROM project_members m
+	                  WHERE m.project_id = p.project_id AND m.user_id = $4
+	                    AND m.role = 'researcher'))`
+
+// ComparisonTexts returns the prompt with id promptID and its responses
+// responseA and responseB, which a judgments export names by id, so that
+// importing the export can copy the texts. With user set, the prompt must
+// belong to a project that user manages; uuid.Nil, as the command line
+// passes, skips the check. It returns an ErrNotFound error when the ids
+// name no such prompt and responses, or the user does not manage their
+// project, without saying which.
+func (db *DB) ComparisonTexts(ctx context.Context, user, promptID, responseA, responseB uuid.UUID) (
+	labeling.Conversation, labeling.Candidate, labeling.Candidate, error) {
+	var messages []byte
+	var a, b labeling.Candidate
+	var by *uuid.UUID
+	if user != uuid.Nil {
+		by = &user
+	}
+	err := db.pool.QueryRow(ctx, comparisonTextsSQL, promptID, responseA, responseB, by).
+		Scan(&messages, &a.Content, &a.Model, &b.Content, &b.Model)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, a, b, labeling.Errorf(labeling.ErrNotFound,
+			"prompt %s with responses %s and %s not found", promptID, responseA, responseB)
+	}
+	if err != nil {
+		return nil, a, b, fmt.Errorf("get texts of prompt %s: %w", promptID, err)
+	}
+	var prompt labeling.Conversation
+	if err := json.Unmarshal(messages, &prompt); err != nil {
+		return nil, a, b, fmt.Errorf("decode prompt %s: %w", promptID, err)
+	}
+	return prompt, a, b, nil
+}
+
+// DeleteEmptyProject deletes project projectID if it has no comparisons,
+// as after an import into a new project was rejected, and reports whether
+// it did.
+func (db *DB) DeleteEmptyProject(ctx context.Context, projectID uuid.UUID) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM projects WHERE id = $1
+		AND NOT EXISTS (SELECT 1 FROM comparisons WHERE project_id = $1)`, projectID)
+	if err != nil {
+		return false, fmt.Errorf("delete empty project %s: %w", projectID, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
