@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -246,6 +248,8 @@ func (f *accessFixture) param(t *testing.T, name string, role accessRole) string
 	case "codeID":
 		id, _ := f.createJoinCode(t, f.a)
 		return id.String()
+	case "jobID":
+		return f.doneExportJob(t).String()
 	case "tokenID":
 		tok, _, err := f.db.CreateToken(ctx, f.user(role).ID, fmt.Sprintf("token %d", f.next()))
 		if err != nil {
@@ -255,6 +259,29 @@ func (f *accessFixture) param(t *testing.T, name string, role accessRole) string
 	}
 	t.Fatalf("no value for URL parameter {%s}; add it to accessFixture.param", name)
 	return ""
+}
+
+// doneExportJob stores a finished export job of project A with a file.
+func (f *accessFixture) doneExportJob(t *testing.T) uuid.UUID {
+	t.Helper()
+	ctx := context.Background()
+	job, err := f.db.CreateExportJob(ctx, store.ExportJob{ProjectID: f.a.ID,
+		Options: []byte(`{"export": {"Format": "trl"}, "bundle": {}}`)})
+	if err != nil {
+		t.Fatalf("create export job: %v", err)
+	}
+	if err := f.db.StartExportJob(ctx, job.ID); err != nil {
+		t.Fatalf("start export job: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "job.jsonl")
+	row := []byte(`{"prompt": "A question?", "chosen": "Yes.", "rejected": "No."}` + "\n")
+	if err := os.WriteFile(path, row, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.FinishExportJob(ctx, job.ID, 1, 1, "job.jsonl", path, int64(len(row))); err != nil {
+		t.Fatalf("finish export job: %v", err)
+	}
+	return job.ID
 }
 
 // spareMember creates an annotator of project A that no role depends on.
@@ -268,8 +295,9 @@ func (f *accessFixture) spareMember(t *testing.T) labeling.User {
 // accessRoute records who may use one route and how to call it.
 type accessRoute struct {
 	rule accessRule
-	// query is added to the path.
-	query string
+	// query is added to the path, and so is the result of queryOf.
+	query   string
+	queryOf func(f *accessFixture) string
 	// form, json and raw build the request body. At most one is set.
 	form func(t *testing.T, f *accessFixture, role accessRole) url.Values
 	json func(f *accessFixture, role accessRole) string
@@ -324,6 +352,7 @@ var accessRoutes = map[string]accessRoute{
 		return url.Values{"name": {fmt.Sprintf("script %d", f.next())}}
 	}},
 	"POST /tokens/{tokenID}/revoke": {rule: signedIn, form: noForm},
+	"POST /imports":                 {rule: creators, upload: true},
 	"POST /users": {rule: admins, form: func(_ *testing.T, f *accessFixture, _ accessRole) url.Values {
 		return url.Values{"email": {fmt.Sprintf("new-%d@example.test", f.next())}, "password": {testPassword}}
 	}},
@@ -337,13 +366,17 @@ var accessRoutes = map[string]accessRoute{
 	"POST /projects/{projectID}/guidelines":                {rule: members, form: noForm},
 
 	// Project A: management.
-	"GET /projects/{projectID}/":                  {rule: managers},
-	"GET /projects/{projectID}/imports/{batchID}": {rule: managers},
-	"POST /projects/{projectID}/imports":          {rule: managers, upload: true},
-	"GET /projects/{projectID}/export":            {rule: managers, query: "?format=trl"},
-	"GET /projects/{projectID}/settings":          {rule: managers},
-	"POST /projects/{projectID}/settings":         {rule: managers, form: formOf("add_row", "1")},
-	"GET /projects/{projectID}/members":           {rule: managers},
+	"GET /projects/{projectID}/":                     {rule: managers},
+	"GET /projects/{projectID}/imports/{batchID}":    {rule: managers},
+	"POST /projects/{projectID}/imports":             {rule: managers, upload: true},
+	"GET /projects/{projectID}/export":               {rule: managers, query: "?format=trl"},
+	"GET /projects/{projectID}/exports":              {rule: managers},
+	"POST /projects/{projectID}/exports":             {rule: managers, query: "?format=trl", form: noForm},
+	"GET /projects/{projectID}/exports/{jobID}":      {rule: managers},
+	"GET /projects/{projectID}/exports/{jobID}/file": {rule: managers},
+	"GET /projects/{projectID}/settings":             {rule: managers},
+	"POST /projects/{projectID}/settings":            {rule: managers, form: formOf("add_row", "1")},
+	"GET /projects/{projectID}/members":              {rule: managers},
 	"POST /projects/{projectID}/members": {rule: managers, form: func(t *testing.T, f *accessFixture, _ accessRole) url.Values {
 		u := f.createUser(t, fmt.Sprintf("added-%d@example.test", f.next()), labeling.UserAnnotator)
 		return url.Values{"login": {u.Email}, "role": {labeling.UserAnnotator}}
@@ -373,8 +406,15 @@ var accessRoutes = map[string]accessRoute{
 		json: func(*accessFixture, accessRole) string { return `{"reason": "cannot judge this"}` }},
 	"POST /api/v1/projects/{projectID}/imports": {rule: managers, query: "?format=pairs",
 		raw: func(f *accessFixture) string { return f.newPair() }},
+	"POST /api/v1/imports": {rule: creators,
+		queryOf: func(f *accessFixture) string { return fmt.Sprintf("?project=imported+%d", f.next()) },
+		raw:     func(f *accessFixture) string { return f.newPair() }},
 	"GET /api/v1/projects/{projectID}/export": {rule: managers, query: "?format=trl"},
-	"GET /api/v1/projects/{projectID}/stats":  {rule: managers},
+	"POST /api/v1/projects/{projectID}/exports": {rule: managers, query: "?format=trl",
+		json: func(*accessFixture, accessRole) string { return "" }},
+	"GET /api/v1/projects/{projectID}/exports/{jobID}":      {rule: managers},
+	"GET /api/v1/projects/{projectID}/exports/{jobID}/file": {rule: managers},
+	"GET /api/v1/projects/{projectID}/stats":                {rule: managers},
 }
 
 // routerRoutes returns "METHOD pattern" for every route of the server's
@@ -470,6 +510,9 @@ func (f *accessFixture) send(t *testing.T, key string, role accessRole) response
 		path = strings.TrimSuffix(path, "/")
 	}
 	path += route.query
+	if route.queryOf != nil {
+		path += route.queryOf(f)
+	}
 
 	c := f.clients[role]
 	if route.fresh {
@@ -558,6 +601,7 @@ func TestAccessOtherProject(t *testing.T) {
 		}},
 		{"undo under B", func() response { return annotator.postForm(projectB+"/undo", nil) }},
 		{"export", func() response { return annotator.get(projectB + "/export?format=trl") }},
+		{"exports", func() response { return annotator.get(projectB + "/exports") }},
 		{"dashboard", func() response { return annotator.get(projectB + "/dashboard") }},
 		{"review", func() response { return annotator.get(projectB + "/review") }},
 		{"api lease", func() response {

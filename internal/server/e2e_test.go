@@ -20,6 +20,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pairwise/pairwise/internal/export"
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
@@ -144,7 +145,7 @@ func TestEndToEnd(t *testing.T) {
 	checkTRL(t, a, trl, votes, false)
 	conversational := downloadBoth(t, a, admin, token, projectPath+"/export?format=trl&conversational=true")
 	checkTRL(t, a, conversational, votes, true)
-	judgments := downloadBoth(t, a, admin, token, projectPath+"/export?format=judgments")
+	judgments := downloadBoth(t, a, admin, token, projectPath+"/export?format=judgments&salt="+e2eSalt)
 	checkJudgmentsExport(t, judgments, votes)
 }
 
@@ -472,7 +473,7 @@ type judgmentExportRow struct {
 	PromptID       uuid.UUID                     `json:"prompt_id"`
 	ResponseAID    uuid.UUID                     `json:"response_a_id"`
 	ResponseBID    uuid.UUID                     `json:"response_b_id"`
-	AnnotatorID    uuid.UUID                     `json:"annotator_id"`
+	AnnotatorID    string                        `json:"annotator_id"`
 	Verdict        labeling.Verdict              `json:"verdict"`
 	Preferred      *uuid.UUID                    `json:"preferred_response_id"`
 	Strength       *labeling.Strength            `json:"strength"`
@@ -483,6 +484,10 @@ type judgmentExportRow struct {
 	ShownAt        time.Time                     `json:"shown_at"`
 	SubmittedAt    time.Time                     `json:"submitted_at"`
 }
+
+// e2eSalt keys the annotator pseudonyms of the judgments export, so that
+// the web and API downloads are byte-identical.
+const e2eSalt = "end-to-end-test-salt"
 
 var judgmentExportKeys = []string{
 	"annotator_id", "comparison_id", "judgment_id", "left_response_id", "preferred_response_id",
@@ -500,7 +505,7 @@ func checkJudgmentsExport(tb testing.TB, data []byte, votes []castVote) {
 	if len(raw) != len(votes) {
 		tb.Fatalf("judgment rows: got %d, want %d", len(raw), len(votes))
 	}
-	annotators := map[uuid.UUID]int{}
+	annotators := map[string]int{}
 	for i, fields := range raw {
 		checkKeys(tb, fmt.Sprintf("judgment row %d", i+1), keysOf(fields), judgmentExportKeys)
 		line, _ := json.Marshal(fields)
@@ -540,7 +545,7 @@ func checkJudgmentRow(tb testing.TB, line int, row judgmentExportRow, v castVote
 		{"rationale", row.Rationale, v.rationale},
 		{"unsafe", row.Unsafe, v.unsafe},
 		{"left_response_id", row.LeftResponseID, v.left},
-		{"annotator_id", row.AnnotatorID, v.annotator},
+		{"annotator_id", row.AnnotatorID, export.Pseudonym([]byte(e2eSalt), v.annotator)},
 	}
 
 	for _, c := range checks {

@@ -22,7 +22,7 @@ func TestExportRejected(t *testing.T) {
 		wantError  string
 	}{
 		{"unknown format", project + "/export?format=csv", http.StatusUnprocessableEntity,
-			`export format "csv" is not one of trl, judgments, trl-implicit, reward, kto, openai, hh, sft`},
+			`export format "csv" is not one of trl, judgments, trl-implicit, reward, kto, openai, hh, sft, rubric`},
 		{"conversational not a bool", project + "/export?format=trl&conversational=maybe",
 			http.StatusUnprocessableEntity, `conversational="maybe" is not true or false`},
 		{"unknown project", "/projects/" + unknown + "/export?format=trl", http.StatusNotFound,

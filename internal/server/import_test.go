@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/pairwise/pairwise/internal/ingest"
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
@@ -413,8 +414,8 @@ func TestUploadRejected(t *testing.T) {
 			return admin.postForm(path, url.Values{"format": {"pairs"}})
 		}, "the upload must be a multipart form with a file field"},
 		{"unknown format", func() response {
-			return admin.upload(path, "csv", "", "pairs.jsonl", []byte(threePairs))
-		}, `invalid format "csv": want one of auto, pairs, trl, hh, completions`},
+			return admin.upload(path, "xml", "", "pairs.jsonl", []byte(threePairs))
+		}, unknownFormatError(t, "xml")},
 		{"field map without equals sign", func() response {
 			return admin.upload(path, "pairs", "prompt", "pairs.jsonl", []byte(threePairs))
 		}, `invalid field map entry "prompt": want canonical=file_field, canonical one of ` +
@@ -432,5 +433,79 @@ func TestUploadRejected(t *testing.T) {
 			}
 			s.checkCountsUnchanged(t, before)
 		})
+	}
+}
+
+// unknownFormatError returns the error that naming format gives, with the
+// list of accepted formats as ingest has it.
+func unknownFormatError(tb testing.TB, format string) string {
+	tb.Helper()
+	_, err := ingest.ParseFormat(format)
+	if err == nil {
+		tb.Fatalf("ParseFormat(%q): got no error, want one", format)
+	}
+	return err.Error()
+}
+
+// TestUploadNewProjectMapGold posts the home page's new-project form with
+// a field map and the gold option, which the project page's form and
+// `server import --create` also take.
+func TestUploadNewProjectMapGold(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	a.createUser(t, adminEmail, labeling.UserAdmin)
+	admin := a.login(t, adminEmail)
+	ctx := context.Background()
+
+	home := admin.get("/")
+	for _, want := range []string{`name="map"`, `name="gold"`} {
+		if !strings.Contains(home.body, want) {
+			t.Errorf("new-project form lacks %s", want)
+		}
+	}
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fields := [][2]string{{"project", "mapped"}, {"format", "auto"},
+		{"map", "prompt=question"}, {"gold", "true"}}
+	for _, f := range fields {
+		if err := mw.WriteField(f[0], f[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fw, err := mw.CreateFormFile("file", "questions.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.Write([]byte(questionPairs)); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := admin.newRequest(http.MethodPost, "/imports", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res := admin.do(req)
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("status: got %d, want %d; body:\n%s", res.status, http.StatusSeeOther, res.body)
+	}
+
+	p, err := a.db.ProjectByName(ctx, "mapped")
+	if err != nil {
+		t.Fatalf("project: %v", err)
+	}
+	stats, err := a.db.ProjectStats(ctx, p.ID)
+	if err != nil {
+		t.Fatalf("stats: %v", err)
+	}
+	if stats.Comparisons != 3 {
+		t.Errorf("comparisons: got %d, want 3", stats.Comparisons)
+	}
+	_, golds, err := a.db.GoldComparisons(ctx, p.ID, 10)
+	if err != nil {
+		t.Fatalf("gold comparisons: %v", err)
+	}
+	if golds != 1 {
+		t.Errorf("gold comparisons: got %d, want 1 (the labelled line)", golds)
 	}
 }

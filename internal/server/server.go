@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -29,6 +31,15 @@ type Config struct {
 	MaxUploadBytes int64
 	// MaxLineBytes caps one record of an import file.
 	MaxLineBytes int
+	// ExportJobThreshold is the number of labelled comparisons above
+	// which an export runs as a background job instead of streaming.
+	ExportJobThreshold int64
+	// ExportDir is the folder for the files of export jobs.
+	ExportDir string
+	// ExportWorkers is the number of export jobs that run at once, and
+	// ExportQueue the number that may wait.
+	ExportWorkers int
+	ExportQueue   int
 }
 
 // DefaultConfig returns the settings used when none are given.
@@ -37,6 +48,11 @@ func DefaultConfig() Config {
 		SessionTTL:     14 * 24 * time.Hour,
 		MaxUploadBytes: 1 << 30,
 		MaxLineBytes:   ingest.DefaultMaxLineBytes,
+
+		ExportJobThreshold: DefaultExportJobThreshold,
+		ExportDir:          filepath.Join(os.TempDir(), "pairwise-exports"),
+		ExportWorkers:      DefaultExportWorkers,
+		ExportQueue:        DefaultExportQueue,
 	}
 }
 
@@ -49,11 +65,13 @@ type Server struct {
 	log    *slog.Logger
 	cfg    Config
 	router chi.Router
+	// exports runs export jobs once RunExportJobs has started it.
+	exports *exportRunner
 }
 
 // New builds a Server with its route table.
 func New(db *store.DB, logger *slog.Logger, cfg Config) *Server {
-	s := &Server{db: db, log: logger, cfg: cfg}
+	s := &Server{db: db, log: logger, cfg: cfg, exports: newExportRunner(db, logger, cfg)}
 	s.routes()
 	return s
 }
@@ -96,6 +114,9 @@ func (s *Server) routes() {
 		r.With(s.requireCreator).Post("/projects", s.createProject)
 	})
 
+	// A new project from an uploaded file: researchers and admins.
+	r.With(s.requireUser, s.requireCreator, upload).Post("/imports", s.uploadNewProject)
+
 	// Admin pages.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireUser, s.requireAdmin, form)
@@ -126,6 +147,10 @@ func (s *Server) routes() {
 			r.Get("/imports/{batchID}", s.importReportPage)
 			r.With(upload).Post("/imports", s.uploadImport)
 			r.Get("/export", s.exportDownload)
+			r.Get("/exports", s.exportJobsPage)
+			r.With(form).Post("/exports", s.createExportJob)
+			r.Get("/exports/{jobID}", s.exportJobPage)
+			r.Get("/exports/{jobID}/file", s.exportJobFile)
 			r.Get("/settings", s.settingsPage)
 			r.With(form).Post("/settings", s.updateSettings)
 			r.Get("/members", s.membersPage)
@@ -149,6 +174,7 @@ func (s *Server) routes() {
 			r.Use(s.requireUser)
 			r.Get("/projects", s.apiProjects)
 			r.With(form, s.requireCreator).Post("/projects", s.apiCreateProject)
+			r.With(upload, s.requireCreator).Post("/imports", s.apiImportNewProject)
 			r.Route("/projects/{projectID}", func(r chi.Router) {
 				r.Use(s.withProject)
 				r.With(form).Post("/assignments", s.apiLease)
@@ -158,6 +184,9 @@ func (s *Server) routes() {
 					r.Use(s.requireManager)
 					r.With(upload).Post("/imports", s.apiImport)
 					r.Get("/export", s.apiExport)
+					r.With(form).Post("/exports", s.apiCreateExportJob)
+					r.Get("/exports/{jobID}", s.apiExportJob)
+					r.Get("/exports/{jobID}/file", s.exportJobFile)
 					r.Get("/stats", s.apiStats)
 				})
 			})
