@@ -8,8 +8,9 @@ import (
 
 // Backward adds to every Param.Grad the gradient of a loss whose gradient
 // with respect to p.Logits is dLogits and with respect to p.Hidden is
-// dHidden. Either may be nil. The pass must come from Forward with train
-// set and must not be released.
+// dHidden. Either may be nil, and dLogits may be p.Logits itself when the
+// loss wrote its gradient over the logits. The pass must come from Forward
+// with train set and must not be released.
 func (p *Pass) Backward(dLogits, dHidden []float32) {
 	if p.ws == nil || !p.ws.train {
 		panic("gpt2: Backward needs a pass from Forward with train set that was not released")
@@ -46,7 +47,9 @@ func (p *Pass) Backward(dLogits, dHidden []float32) {
 }
 
 // blockBackward turns g.dRes from the gradient of block l's output into
-// the gradient of its input, adding the block's parameter gradients.
+// the gradient of its input, adding the block's parameter gradients. It
+// recomputes the LayerNorm and GELU outputs that the forward pass did not
+// keep into ws.ln and ws.gelu.
 func (m *Model) blockBackward(l int, ws *workspace, g *gradBuffers) {
 	ly, a := &m.layers[l], &ws.layers[l]
 	in, mid := ws.res[2*l], ws.res[2*l+1]
@@ -54,16 +57,22 @@ func (m *Model) blockBackward(l int, ws *workspace, g *gradBuffers) {
 	N, C, inner := B*T, m.cfg.NEmbd, m.cfg.Inner()
 
 	// MLP branch: out = mid + gelu(ln_2(mid)·W_fc + b_fc)·W_proj + b_proj.
-	linearBackward(g.dFc, g.dRes, a.fcGelu, ly.outW.Data, ly.outW.Grad, ly.outB.Grad, N, inner, C)
-	geluBackward(g.dFc, a.fc, a.fcSigmoid, g.dFc)
-	linearBackward(g.dLn, g.dFc, a.ln2, ly.fcW.Data, ly.fcW.Grad, ly.fcB.Grad, N, C, inner)
+	// The GELU output's gradient overwrites the recomputed output in
+	// ws.gelu once the weight gradient has read it.
+	geluForward(ws.gelu, a.fc)
+	dFc := ws.gelu
+	linearBackward(dFc, g.dRes, ws.gelu, ly.outW.Data, ly.outW.Grad, ly.outB.Grad, N, inner, C)
+	geluBackward(dFc, a.fc, dFc)
+	layerNormApply(ws.ln, mid, a.ln2Mean, a.ln2Rstd, ly.ln2W.Data, ly.ln2B.Data, N, C)
+	linearBackward(g.dLn, dFc, ws.ln, ly.fcW.Data, ly.fcW.Grad, ly.fcB.Grad, N, C, inner)
 	layerNormBackward(g.dRes, g.dLn, mid, a.ln2Mean, a.ln2Rstd,
 		ly.ln2W.Data, ly.ln2W.Grad, ly.ln2B.Grad, N, C, g.lnPartial)
 
 	// Attention branch: mid = in + attn(ln_1(in))·W_proj + b_proj.
 	linearBackward(g.dAttY, g.dRes, a.attY, ly.projW.Data, ly.projW.Grad, ly.projB.Grad, N, C, C)
 	attentionBackward(g.dQKV, g.dAttY, a.att, a.qkv, B, T, C, m.cfg.NHead, g.attScratch)
-	linearBackward(g.dLn, g.dQKV, a.ln1, ly.attnW.Data, ly.attnW.Grad, ly.attnB.Grad, N, C, 3*C)
+	layerNormApply(ws.ln, in, a.ln1Mean, a.ln1Rstd, ly.ln1W.Data, ly.ln1B.Data, N, C)
+	linearBackward(g.dLn, g.dQKV, ws.ln, ly.attnW.Data, ly.attnW.Grad, ly.attnB.Grad, N, C, 3*C)
 	layerNormBackward(g.dRes, g.dLn, in, a.ln1Mean, a.ln1Rstd,
 		ly.ln1W.Data, ly.ln1W.Grad, ly.ln1B.Grad, N, C, g.lnPartial)
 }

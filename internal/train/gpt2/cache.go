@@ -17,7 +17,7 @@ type Cache struct {
 	// Scratch for up to maxLen tokens of one Step.
 	x, ln, attY      []float32 // [maxLen, C]
 	qkv              []float32 // [maxLen, 3C]
-	fc, fcGelu       []float32 // [maxLen, inner]
+	fc               []float32 // [maxLen, inner], GELU applied in place
 	mean, rstd, prob []float32 // [maxLen]
 	logits           []float32 // [V]
 }
@@ -32,8 +32,8 @@ func (m *Model) NewCache(maxLen int) *Cache {
 	c := &Cache{
 		maxLen: maxLen,
 		x:      make([]float32, maxLen*C), ln: make([]float32, maxLen*C), attY: make([]float32, maxLen*C),
-		qkv: make([]float32, maxLen*3*C),
-		fc:  make([]float32, maxLen*inner), fcGelu: make([]float32, maxLen*inner),
+		qkv:  make([]float32, maxLen*3*C),
+		fc:   make([]float32, maxLen*inner),
 		mean: make([]float32, maxLen), rstd: make([]float32, maxLen), prob: make([]float32, maxLen),
 		logits: make([]float32, m.cfg.VocabSize),
 	}
@@ -84,8 +84,8 @@ func (m *Model) Step(c *Cache, ids []int32) []float32 {
 
 		layerNormForward(c.ln, c.mean, c.rstd, x, ly.ln2W.Data, ly.ln2B.Data, n, C, eps)
 		linearForward(c.fc, c.ln, ly.fcW.Data, ly.fcB.Data, n, C, inner, false)
-		geluForward(c.fcGelu[:n*inner], nil, c.fc[:n*inner])
-		linearForward(x, c.fcGelu, ly.outW.Data, ly.outB.Data, n, inner, C, true)
+		geluForward(c.fc[:n*inner], c.fc[:n*inner])
+		linearForward(x, c.fc, ly.outW.Data, ly.outB.Data, n, inner, C, true)
 	}
 	c.n += n
 

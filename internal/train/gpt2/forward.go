@@ -6,32 +6,33 @@ import (
 	"github.com/pairwise/pairwise/internal/train/kernels"
 )
 
-// layerActs contains one block's activations for a batch of N = B·T tokens.
+// layerActs contains what one block's backward pass needs from its
+// forward pass over N = B·T tokens. The LayerNorm and GELU outputs are not
+// kept: backward recomputes them from the block's input, the stored mean
+// and rstd, and fc, which costs far less than the matrix products around
+// them.
 type layerActs struct {
-	ln1, ln1Mean, ln1Rstd []float32 // [N,C], [N], [N]
-	qkv                   []float32 // [N,3C]
-	att                   []float32 // [B,H,T,T]
-	attY                  []float32 // [N,C] head outputs before c_proj
-	ln2, ln2Mean, ln2Rstd []float32
-	fc, fcGelu            []float32 // [N,inner] before and after GELU
-	fcSigmoid             []float32 // [N,inner] σ(2u) inside the GELU, kept for backward
+	ln1Mean, ln1Rstd []float32 // [N]
+	qkv              []float32 // [N,3C]
+	att              []float32 // B·H causal matrices in row-block layout, nil without train
+	attY             []float32 // [N,C] head outputs before c_proj
+	ln2Mean, ln2Rstd []float32 // [N]
+	fc               []float32 // [N,inner] before GELU; after it without train
 }
 
 func newLayerActs(cfg Config, B, T int, train bool) layerActs {
 	N, C := B*T, cfg.NEmbd
-	var sigmoid []float32
+	a := layerActs{
+		ln1Mean: make([]float32, N), ln1Rstd: make([]float32, N),
+		qkv:     make([]float32, N*3*C),
+		attY:    make([]float32, N*C),
+		ln2Mean: make([]float32, N), ln2Rstd: make([]float32, N),
+		fc: make([]float32, N*cfg.Inner()),
+	}
 	if train {
-		sigmoid = make([]float32, N*cfg.Inner())
+		a.att = make([]float32, B*cfg.NHead*causalSize(T))
 	}
-	return layerActs{
-		fcSigmoid: sigmoid,
-		ln1:       make([]float32, N*C), ln1Mean: make([]float32, N), ln1Rstd: make([]float32, N),
-		qkv:  make([]float32, N*3*C),
-		att:  make([]float32, B*cfg.NHead*T*T),
-		attY: make([]float32, N*C),
-		ln2:  make([]float32, N*C), ln2Mean: make([]float32, N), ln2Rstd: make([]float32, N),
-		fc: make([]float32, N*cfg.Inner()), fcGelu: make([]float32, N*cfg.Inner()),
-	}
+	return a
 }
 
 // workspace contains every buffer of one forward pass and, after the first
@@ -49,6 +50,10 @@ type workspace struct {
 	res    [][]float32
 	layers []layerActs // one per block with train, else one shared
 
+	ln      []float32   // [N,C] LayerNorm output, shared by the blocks
+	gelu    []float32   // [N,inner] GELU output with train, then its gradient in backward
+	attProb [][]float32 // one causal matrix per worker without train
+
 	hidden, lnfMean, lnfRstd []float32 // [N,C] ln_f output, [N], [N]
 	logits                   []float32 // [N,V]
 	ids                      []int32
@@ -60,7 +65,6 @@ type workspace struct {
 type gradBuffers struct {
 	dRes, dLn, dAttY []float32 // [N,C]
 	dQKV             []float32 // [N,3C]
-	dFc              []float32 // [N,inner]
 	attScratch       [][]float32
 	lnPartial        [][]float32
 }
@@ -77,6 +81,7 @@ func newWorkspace(cfg Config, B, T int, train bool) *workspace {
 		for l := range ws.layers {
 			ws.layers[l] = newLayerActs(cfg, B, T, true)
 		}
+		ws.gelu = make([]float32, N*cfg.Inner())
 	} else {
 		shared := make([]float32, N*C)
 		for i := range ws.res {
@@ -84,6 +89,7 @@ func newWorkspace(cfg Config, B, T int, train bool) *workspace {
 		}
 		ws.layers = []layerActs{newLayerActs(cfg, B, T, false)}
 	}
+	ws.ln = make([]float32, N*C)
 	ws.hidden = make([]float32, N*C)
 	ws.lnfMean = make([]float32, N)
 	ws.lnfRstd = make([]float32, N)
@@ -96,54 +102,63 @@ func newWorkspace(cfg Config, B, T int, train bool) *workspace {
 // tokens.
 func (ws *workspace) fits(B, T int, train bool) bool {
 	return ws.train == train && B*T <= ws.capB*ws.capT && T <= ws.capT &&
-		B*T*T <= ws.capB*ws.capT*ws.capT
+		B*causalSize(T) <= ws.capB*causalSize(ws.capT)
 }
 
 // reshape reslices every buffer to B sequences of T tokens; fits(B, T)
 // must hold.
 func (ws *workspace) reshape(cfg Config, B, T int) {
 	ws.B, ws.T = B, T
-	N, C, inner, att := B*T, cfg.NEmbd, cfg.Inner(), B*cfg.NHead*T*T
+	N, C, inner, att := B*T, cfg.NEmbd, cfg.Inner(), B*cfg.NHead*causalSize(T)
 	for i := range ws.res {
 		ws.res[i] = ws.res[i][:N*C]
 	}
 	for l := range ws.layers {
 		a := &ws.layers[l]
-		a.ln1, a.ln1Mean, a.ln1Rstd = a.ln1[:N*C], a.ln1Mean[:N], a.ln1Rstd[:N]
-		a.qkv, a.att, a.attY = a.qkv[:3*N*C], a.att[:att], a.attY[:N*C]
-		a.ln2, a.ln2Mean, a.ln2Rstd = a.ln2[:N*C], a.ln2Mean[:N], a.ln2Rstd[:N]
-		a.fc, a.fcGelu = a.fc[:N*inner], a.fcGelu[:N*inner]
-		if a.fcSigmoid != nil {
-			a.fcSigmoid = a.fcSigmoid[:N*inner]
+		a.ln1Mean, a.ln1Rstd = a.ln1Mean[:N], a.ln1Rstd[:N]
+		a.qkv, a.attY = a.qkv[:3*N*C], a.attY[:N*C]
+		a.ln2Mean, a.ln2Rstd = a.ln2Mean[:N], a.ln2Rstd[:N]
+		a.fc = a.fc[:N*inner]
+		if a.att != nil {
+			a.att = a.att[:att]
 		}
+	}
+	ws.ln = ws.ln[:N*C]
+	if ws.gelu != nil {
+		ws.gelu = ws.gelu[:N*inner]
 	}
 	ws.hidden, ws.lnfMean, ws.lnfRstd = ws.hidden[:N*C], ws.lnfMean[:N], ws.lnfRstd[:N]
 	ws.logits, ws.ids = ws.logits[:N*cfg.VocabSize], ws.ids[:N]
 	if g := ws.grads; g != nil {
 		g.dRes, g.dLn, g.dAttY = g.dRes[:N*C], g.dLn[:N*C], g.dAttY[:N*C]
-		g.dQKV, g.dFc = g.dQKV[:3*N*C], g.dFc[:N*inner]
+		g.dQKV = g.dQKV[:3*N*C]
 	}
+}
+
+// workerScratch returns list with one buffer of size floats per worker,
+// growing it when GOMAXPROCS grew since it was made.
+func workerScratch(list [][]float32, size int) [][]float32 {
+	for len(list) < numWorkers() {
+		list = append(list, make([]float32, size))
+	}
+	return list
 }
 
 // gradBuffers returns the backward buffers, allocating them at the
 // workspace's capacity on first use.
 func (ws *workspace) gradBuffers(cfg Config) *gradBuffers {
 	if g := ws.grads; g != nil {
-		for len(g.attScratch) < numWorkers() { // GOMAXPROCS grew
-			g.attScratch = append(g.attScratch, make([]float32, ws.capT*ws.capT))
-			g.lnPartial = append(g.lnPartial, make([]float32, 2*cfg.NEmbd))
-		}
+		g.attScratch = workerScratch(g.attScratch, attnBlock*ws.capT)
+		g.lnPartial = workerScratch(g.lnPartial, 2*cfg.NEmbd)
 		return g
 	}
-	N, C, inner, T := ws.capB*ws.capT, cfg.NEmbd, cfg.Inner(), ws.capT
+	N, C := ws.capB*ws.capT, cfg.NEmbd
 	g := &gradBuffers{
 		dRes: make([]float32, N*C), dLn: make([]float32, N*C), dAttY: make([]float32, N*C),
-		dQKV: make([]float32, N*3*C), dFc: make([]float32, N*inner),
+		dQKV: make([]float32, N*3*C),
 	}
-	for w := 0; w < numWorkers(); w++ {
-		g.attScratch = append(g.attScratch, make([]float32, T*T))
-		g.lnPartial = append(g.lnPartial, make([]float32, 2*C))
-	}
+	g.attScratch = workerScratch(nil, attnBlock*ws.capT)
+	g.lnPartial = workerScratch(nil, 2*C)
 	ws.grads = g
 	ws.reshape(cfg, ws.B, ws.T)
 	return g
@@ -243,7 +258,7 @@ func (m *Model) forward(ids []int32, B, T int, train, logits bool) *Pass {
 		if train {
 			acts = &ws.layers[l]
 		}
-		m.blockForward(l, acts, ws.res[2*l], ws.res[2*l+1], ws.res[2*l+2], B, T)
+		m.blockForward(l, ws, acts, ws.res[2*l], ws.res[2*l+1], ws.res[2*l+2])
 	}
 	layerNormForward(ws.hidden, ws.lnfMean, ws.lnfRstd, ws.res[2*L], m.lnfW.Data, m.lnfB.Data,
 		N, C, m.cfg.LayerNormEpsilon)
@@ -282,21 +297,29 @@ func (m *Model) embed(x []float32, ids []int32, B, T int) {
 
 // blockForward runs block l: mid = in + attn(ln_1(in)), out = mid +
 // mlp(ln_2(mid)). in, mid and out may be the same buffer.
-func (m *Model) blockForward(l int, a *layerActs, in, mid, out []float32, B, T int) {
+func (m *Model) blockForward(l int, ws *workspace, a *layerActs, in, mid, out []float32) {
 	ly := &m.layers[l]
+	B, T := ws.B, ws.T
 	N, C, inner, eps := B*T, m.cfg.NEmbd, m.cfg.Inner(), m.cfg.LayerNormEpsilon
 
-	layerNormForward(a.ln1, a.ln1Mean, a.ln1Rstd, in, ly.ln1W.Data, ly.ln1B.Data, N, C, eps)
-	linearForward(a.qkv, a.ln1, ly.attnW.Data, ly.attnB.Data, N, C, 3*C, false)
-	attentionForward(a.attY, a.att, a.qkv, B, T, C, m.cfg.NHead)
+	layerNormForward(ws.ln, a.ln1Mean, a.ln1Rstd, in, ly.ln1W.Data, ly.ln1B.Data, N, C, eps)
+	linearForward(a.qkv, ws.ln, ly.attnW.Data, ly.attnB.Data, N, C, 3*C, false)
+	if a.att == nil {
+		ws.attProb = workerScratch(ws.attProb, causalSize(ws.capT))
+	}
+	attentionForward(a.attY, a.att, ws.attProb, a.qkv, B, T, C, m.cfg.NHead)
 	copyIfDistinct(mid, in)
 	linearForward(mid, a.attY, ly.projW.Data, ly.projB.Data, N, C, C, true)
 
-	layerNormForward(a.ln2, a.ln2Mean, a.ln2Rstd, mid, ly.ln2W.Data, ly.ln2B.Data, N, C, eps)
-	linearForward(a.fc, a.ln2, ly.fcW.Data, ly.fcB.Data, N, C, inner, false)
-	geluForward(a.fcGelu, a.fcSigmoid, a.fc)
+	layerNormForward(ws.ln, a.ln2Mean, a.ln2Rstd, mid, ly.ln2W.Data, ly.ln2B.Data, N, C, eps)
+	linearForward(a.fc, ws.ln, ly.fcW.Data, ly.fcB.Data, N, C, inner, false)
+	act := a.fc // without train GELU runs in place
+	if ws.train {
+		act = ws.gelu
+	}
+	geluForward(act, a.fc)
 	copyIfDistinct(out, mid)
-	linearForward(out, a.fcGelu, ly.outW.Data, ly.outB.Data, N, inner, C, true)
+	linearForward(out, act, ly.outW.Data, ly.outB.Data, N, inner, C, true)
 }
 
 func copyIfDistinct(dst, src []float32) {

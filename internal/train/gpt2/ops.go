@@ -28,13 +28,13 @@ func linearForward(y, x, w, b []float32, N, in, out int, accumulate bool) {
 }
 
 // linearBackward adds x^T·dy to dw and the column sums of dy to db, and
-// sets dx = dy·w^T when dx is not nil.
+// then sets dx = dy·w^T when dx is not nil, so dx may be x.
 func linearBackward(dx, dy, x, w, dw, db []float32, N, in, out int) {
+	kernels.Gemm(true, false, in, out, N, 1, x, in, dy, out, 1, dw, out)
+	addColumnSums(db, dy, N, out)
 	if dx != nil {
 		kernels.Gemm(false, true, N, in, out, 1, dy, out, w, out, 0, dx, in)
 	}
-	kernels.Gemm(true, false, in, out, N, 1, x, in, dy, out, 1, dw, out)
-	addColumnSums(db, dy, N, out)
 }
 
 // addColumnSums adds the column sums of m[N,cols] to dst; each worker owns
@@ -43,10 +43,7 @@ func addColumnSums(dst, m []float32, N, cols int) {
 	parallelRows(cols, 64, func(_, lo, hi int) {
 		acc := dst[lo:hi]
 		for r := 0; r < N; r++ {
-			row := m[r*cols+lo : r*cols+hi]
-			for j, v := range row {
-				acc[j] += v
-			}
+			kernels.Axpy(1, m[r*cols+lo:r*cols+hi], acc)
 		}
 	})
 }
@@ -67,15 +64,28 @@ func layerNormForward(out, mean, rstd, x, g, b []float32, N, C int, eps float64)
 				d := float64(v) - mu
 				sq += d * d
 			}
-			m32 := float32(mu)
-			r32 := float32(1 / math.Sqrt(sq/float64(C)+eps))
-			o := out[r*C : (r+1)*C]
-			for i, v := range row {
-				o[i] = (v-m32)*r32*g[i] + b[i]
-			}
-			mean[r], rstd[r] = m32, r32
+			mean[r] = float32(mu)
+			rstd[r] = float32(1 / math.Sqrt(sq/float64(C)+eps))
+			normalizeRow(out[r*C:(r+1)*C], row, mean[r], rstd[r], g, b)
 		}
 	})
+}
+
+// layerNormApply recomputes the output of layerNormForward from the mean
+// and rstd it stored, bit for bit.
+func layerNormApply(out, x, mean, rstd, g, b []float32, N, C int) {
+	parallelRows(N, 16, func(_, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			normalizeRow(out[r*C:(r+1)*C], x[r*C:(r+1)*C], mean[r], rstd[r], g, b)
+		}
+	})
+}
+
+func normalizeRow(out, x []float32, mean, rstd float32, g, b []float32) {
+	out, g, b = out[:len(x)], g[:len(x)], b[:len(x)]
+	for i, v := range x {
+		out[i] = (v-mean)*rstd*g[i] + b[i]
+	}
 }
 
 // layerNormBackward adds the gradient with respect to x to dx and the
@@ -116,151 +126,17 @@ func layerNormBackward(dx, dout, x, mean, rstd, g, dg, db []float32, N, C int,
 	}
 }
 
-const (
-	geluScale = 0.7978845608028654 // √(2/π)
-	geluCubic = 0.044715
-)
-
-// geluForward sets out = 0.5·x·(1 + tanh(u)) with u = √(2/π)·(x +
-// 0.044715·x³), the "gelu_new" activation of Hugging Face GPT-2, computed
-// as x·σ(2u) because 0.5·(1 + tanh(u)) = σ(2u). When sigmoid is not nil it
-// receives σ(2u) for geluBackward.
-func geluForward(out, sigmoid, x []float32) {
+// geluForward sets out to the "gelu_new" activation of x, the one of
+// Hugging Face GPT-2; out may be x.
+func geluForward(out, x []float32) {
 	parallelRows(len(x), 4096, func(_, lo, hi int) {
-		xs, ys := x[lo:hi], out[lo:hi]
-		ys = ys[:len(xs)]
-		var ss []float32
-		if sigmoid != nil {
-			ss = sigmoid[lo:hi]
-		}
-		done := geluVector(ys, ss, xs)
-		xs, ys = xs[done:], ys[done:]
-		if sigmoid == nil {
-			for i, v := range xs {
-				u := geluScale * (v + geluCubic*v*v*v)
-				ys[i] = v / (1 + exp32(clampExp(-2*u)))
-			}
-			return
-		}
-		ss = ss[done : len(xs)+done]
-		for i, v := range xs {
-			u := geluScale * (v + geluCubic*v*v*v)
-			s := 1 / (1 + exp32(clampExp(-2*u)))
-			ss[i] = s
-			ys[i] = v * s
-		}
+		kernels.GELU(out[lo:hi], x[lo:hi])
 	})
 }
 
-// geluBackward sets dx = dout·gelu'(x) from the σ(2u) values geluForward
-// stored; dx may be dout itself. gelu'(x) = s + 2·x·s·(1−s)·du/dx with
-// s = σ(2u).
-func geluBackward(dx, x, sigmoid, dout []float32) {
+// geluBackward sets dx = dout·gelu'(x); dx may be dout itself.
+func geluBackward(dx, x, dout []float32) {
 	parallelRows(len(x), 4096, func(_, lo, hi int) {
-		xs, ss, gs, ds := x[lo:hi], sigmoid[lo:hi], dout[lo:hi], dx[lo:hi]
-		ss, gs, ds = ss[:len(xs)], gs[:len(xs)], ds[:len(xs)]
-		for i, v := range xs {
-			s := ss[i]
-			du := geluScale * (1 + 3*geluCubic*v*v)
-			ds[i] = gs[i] * (s + 2*v*s*(1-s)*du)
-		}
-	})
-}
-
-// attnBlock is the row block of the causal attention products: a block of
-// query rows multiplies only the keys up to its last row.
-const attnBlock = 64
-
-// attentionForward computes causal self-attention for qkv[B,T,3C] (the
-// c_attn output: queries, keys, values side by side), storing the
-// probabilities in att[B,H,T,T] (zero above the diagonal) and the head
-// outputs in y[B,T,C].
-func attentionForward(y, att, qkv []float32, B, T, C, H int) {
-	hd, C3 := C/H, 3*C
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	parallelFor(B*H, func(_, lo, hi int) {
-		for bh := lo; bh < hi; bh++ {
-			b, h := bh/H, bh%H
-			base := b*T*C3 + h*hd
-			q, k, v := qkv[base:], qkv[base+C:], qkv[base+2*C:]
-			p := att[bh*T*T : (bh+1)*T*T]
-			out := y[b*T*C+h*hd:]
-
-			for i0 := 0; i0 < T; i0 += attnBlock {
-				i1 := min(i0+attnBlock, T)
-				kernels.GemmSerial(false, true, i1-i0, i1, hd, scale, q[i0*C3:], C3, k, C3, 0, p[i0*T:], T)
-			}
-			for i := 0; i < T; i++ {
-				softmaxCausal(p[i*T:(i+1)*T], i+1)
-			}
-			for i0 := 0; i0 < T; i0 += attnBlock {
-				i1 := min(i0+attnBlock, T)
-				kernels.GemmSerial(false, false, i1-i0, hd, i1, 1, p[i0*T:], T, v, C3, 0, out[i0*C:], C)
-			}
-		}
-	})
-}
-
-// softmaxCausal replaces row[:n] by its softmax and zeroes row[n:].
-func softmaxCausal(row []float32, n int) {
-	mx := row[0]
-	for _, v := range row[1:n] {
-		mx = max(mx, v)
-	}
-	done, sum := expShiftVector(row[:n], row[:n], mx)
-	for j, v := range row[done:n] {
-		e := exp32(max(v-mx, -87))
-		row[done+j] = e
-		sum += e
-	}
-	kernels.Scale(1/sum, row[:n])
-	clear(row[n:])
-}
-
-// attentionBackward sets dqkv[B,T,3C] from the gradient dy[B,T,C] of the
-// head outputs, using the stored probabilities att. scratch has one
-// [T·T] buffer per worker.
-func attentionBackward(dqkv, dy, att, qkv []float32, B, T, C, H int, scratch [][]float32) {
-	hd, C3 := C/H, 3*C
-	scale := float32(1 / math.Sqrt(float64(hd)))
-	parallelFor(B*H, func(w, lo, hi int) {
-		ds := scratch[w][:T*T]
-		for bh := lo; bh < hi; bh++ {
-			b, h := bh/H, bh%H
-			base := b*T*C3 + h*hd
-			q, k, v := qkv[base:], qkv[base+C:], qkv[base+2*C:]
-			dq, dk, dv := dqkv[base:], dqkv[base+C:], dqkv[base+2*C:]
-			p := att[bh*T*T : (bh+1)*T*T]
-			dyh := dy[b*T*C+h*hd:]
-
-			// dP = dY·Vᵀ on the causal part of each row block.
-			for i0 := 0; i0 < T; i0 += attnBlock {
-				i1 := min(i0+attnBlock, T)
-				kernels.GemmSerial(false, true, i1-i0, i1, hd, 1, dyh[i0*C:], C, v, C3, 0, ds[i0*T:], T)
-			}
-
-			// dS = P ⊙ (dP − Σⱼ P·dP), zero above the diagonal.
-			for i := 0; i < T; i++ {
-				row, pr := ds[i*T:(i+1)*T], p[i*T:(i+1)*T]
-				var dot float32
-				for j := 0; j <= i; j++ {
-					dot += pr[j] * row[j]
-				}
-				for j := 0; j <= i; j++ {
-					row[j] = pr[j] * (row[j] - dot)
-				}
-				clear(row[i+1:])
-			}
-
-			// dV = Pᵀ·dY and dK = scale·dSᵀ·Q use rows j0.. of each
-			// column block; dQ = scale·dS·K uses keys up to the block end.
-			for j0 := 0; j0 < T; j0 += attnBlock {
-				j1 := min(j0+attnBlock, T)
-				n := T - j0
-				kernels.GemmSerial(true, false, j1-j0, hd, n, 1, p[j0*T+j0:], T, dyh[j0*C:], C, 0, dv[j0*C3:], C3)
-				kernels.GemmSerial(true, false, j1-j0, hd, n, scale, ds[j0*T+j0:], T, q[j0*C3:], C3, 0, dk[j0*C3:], C3)
-				kernels.GemmSerial(false, false, j1-j0, hd, j1, scale, ds[j0*T:], T, k, C3, 0, dq[j0*C3:], C3)
-			}
-		}
+		kernels.GELUBackward(dx[lo:hi], x[lo:hi], dout[lo:hi])
 	})
 }

@@ -142,3 +142,29 @@ func BenchmarkTanh(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)),
 		"ns/value")
 }
+
+func BenchmarkGELU(b *testing.B) {
+	x := make([]float32, 4096)
+	for i := range x {
+		x[i] = float32(i%2000)/250 - 4
+	}
+	dst := make([]float32, len(x))
+	for b.Loop() {
+		GELU(dst, x)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)),
+		"ns/value")
+}
+
+func BenchmarkExpSum(b *testing.B) {
+	x := make([]float32, 4096)
+	for i := range x {
+		x[i] = float32(i%200)/10 - 10
+	}
+	dst := make([]float32, len(x))
+	for b.Loop() {
+		ExpSum(dst, x, 10)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)),
+		"ns/value")
+}

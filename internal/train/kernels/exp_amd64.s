@@ -105,3 +105,167 @@ tanhloop:
 	JNZ     tanhloop
 	VZEROUPPER
 	RET
+
+VEC8(geluA, 0xbfcc422a)  // -2·√(2/π): z = x·(geluA + geluB·x²) = -2u
+VEC8(geluB, 0xbd922279)  // -2·√(2/π)·0.044715
+VEC8(geluD0, 0x3fcc422a) // 2·√(2/π): 2·du/dx = geluD0 + geluD1·x²
+VEC8(geluD1, 0x3e5b33b6) // 6·√(2/π)·0.044715
+
+// SUM8PD adds the eight floats in Y0 to the float64 sums in Y13 and Y14,
+// using Y5 and Y6.
+#define SUM8PD \
+	VCVTPS2PD    X0, Y5; \
+	VEXTRACTF128 $1, Y0, X6; \
+	VCVTPS2PD    X6, Y6; \
+	VADDPD       Y5, Y14, Y14; \
+	VADDPD       Y6, Y13, Y13
+
+// HSUMPD sets X0 to the sum of the eight float64 values in Y13 and Y14.
+#define HSUMPD \
+	VADDPD       Y13, Y14, Y14; \
+	VEXTRACTF128 $1, Y14, X0; \
+	VADDPD       X14, X0, X0; \
+	VPERMILPD    $1, X0, X1; \
+	VADDSD       X1, X0, X0
+
+// func maxAVX2(x *float32, n int) float32
+TEXT ·maxAVX2(SB), NOSPLIT, $0-20
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	SHRQ    $3, CX
+	VMOVUPS (SI), Y0
+	ADDQ    $32, SI
+	DECQ    CX
+	JZ      maxdone
+
+maxloop:
+	VMAXPS (SI), Y0, Y0
+	ADDQ   $32, SI
+	DECQ   CX
+	JNZ    maxloop
+
+maxdone:
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS       X1, X0, X0
+	VMOVHLPS     X0, X1, X1
+	VMAXPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VMAXSS       X1, X0, X0
+	VMOVSS       X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func expSumAVX2(dst, x *float32, n int, shift float32) float64
+TEXT ·expSumAVX2(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	SHRQ         $3, CX
+	VBROADCASTSS shift+24(FP), Y15
+	VXORPD       Y13, Y13, Y13
+	VXORPD       Y14, Y14, Y14
+
+expsumloop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y15, Y0, Y0
+	EXP8
+	VMOVUPS Y0, (DI)
+	SUM8PD
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     expsumloop
+	HSUMPD
+	VMOVSD  X0, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func sumExpAVX2(x *float32, n int, shift float32) float64
+TEXT ·sumExpAVX2(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	SHRQ         $3, CX
+	VBROADCASTSS shift+16(FP), Y15
+	VXORPD       Y13, Y13, Y13
+	VXORPD       Y14, Y14, Y14
+
+sumexploop:
+	VMOVUPS (SI), Y0
+	VSUBPS  Y15, Y0, Y0
+	EXP8
+	SUM8PD
+	ADDQ    $32, SI
+	DECQ    CX
+	JNZ     sumexploop
+	HSUMPD
+	VMOVSD  X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// GELU_SIGMOID sets Y0 = s = σ(2u) = 1/(1 + e^z) for x in Y7, with
+// z = -2u = x·(geluA + geluB·x²), leaving x² in Y8. Y13 must hold 1.0,
+// Y14 geluB and Y15 geluA.
+#define GELU_SIGMOID \
+	VMULPS      Y7, Y7, Y8; \
+	VMOVAPS     Y14, Y1; \
+	VFMADD213PS Y15, Y8, Y1; \
+	VMULPS      Y7, Y1, Y0; \
+	EXP8; \
+	VADDPS      Y13, Y0, Y0; \
+	VDIVPS      Y0, Y13, Y0
+
+// func geluAVX2(dst, x *float32, n int)
+TEXT ·geluAVX2(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    n+16(FP), CX
+	SHRQ    $3, CX
+	VMOVUPS expOne<>(SB), Y13
+	VMOVUPS geluB<>(SB), Y14
+	VMOVUPS geluA<>(SB), Y15
+
+geluloop:
+	VMOVUPS (SI), Y7
+	GELU_SIGMOID
+	VMULPS  Y7, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     geluloop
+	VZEROUPPER
+	RET
+
+// func geluBackwardAVX2(dx, x, dy *float32, n int)
+//
+// gelu'(x) = s + s·(1-s)·x·2·du/dx with s = σ(2u).
+TEXT ·geluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ    dx+0(FP), DI
+	MOVQ    x+8(FP), SI
+	MOVQ    dy+16(FP), DX
+	MOVQ    n+24(FP), CX
+	SHRQ    $3, CX
+	VMOVUPS geluD1<>(SB), Y11
+	VMOVUPS geluD0<>(SB), Y12
+	VMOVUPS expOne<>(SB), Y13
+	VMOVUPS geluB<>(SB), Y14
+	VMOVUPS geluA<>(SB), Y15
+
+gelubackloop:
+	VMOVUPS     (SI), Y7
+	GELU_SIGMOID
+	VSUBPS      Y0, Y13, Y1
+	VMULPS      Y0, Y1, Y1
+	VMOVAPS     Y11, Y2
+	VFMADD213PS Y12, Y8, Y2
+	VMULPS      Y7, Y2, Y2
+	VFMADD213PS Y0, Y2, Y1
+	VMULPS      (DX), Y1, Y1
+	VMOVUPS     Y1, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         gelubackloop
+	VZEROUPPER
+	RET

@@ -1,7 +1,7 @@
 // Package kernels holds the float32 arithmetic that the trainer spends its
-// time in: matrix multiplication (Gemm), vector operations (Dot, Axpy,
-// Scale, AddScaled, Exp, Tanh) and Parallel, which splits a loop across
-// cores.
+// time in: matrix multiplication (Gemm) and vector operations (Dot, Axpy,
+// Scale, AddScaled, Exp, Tanh, Max, ExpSum, LogSumExp, and GELU with its
+// gradient). Parallel and ParallelWorkers split a loop across cores.
 //
 // On amd64 the hot loops run in assembly with AVX-512 or AVX2 and FMA when
 // the CPU has them. Building with the purego tag, on other architectures or
@@ -43,7 +43,7 @@ func GemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32,
 	lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	g := gemmArgs{transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc}
 	g.check()
-	g.run(bestKernel, 1)
+	g.runSerial(bestKernel)
 }
 
 // gemmArgs holds the arguments of one Gemm call.
@@ -110,6 +110,24 @@ func (g *gemmArgs) run(kern *microKernel, procs int) {
 	}
 	flops := 2 * g.m * g.n * g.k
 	g.runWorkers(kern, min(procs, max(flops/minWorkerFlops, 1)))
+}
+
+// runSerial is run on the calling goroutine. Unlike run it passes g to no
+// other goroutine, so GemmSerial's arguments stay on its stack and a call
+// allocates nothing.
+func (g *gemmArgs) runSerial(kern *microKernel) {
+	if g.m == 0 || g.n == 0 {
+		return
+	}
+	if g.k == 0 || g.alpha == 0 {
+		scaleMatrix(g.c, g.m, g.n, g.ldc, g.beta)
+		return
+	}
+	if g.m == 1 && !g.transA {
+		g.gemvColumns(g.a[:g.k], g.c[:g.n], 0, g.n)
+		return
+	}
+	g.block(kern, 0, g.m, 0, g.n)
 }
 
 // scaleMatrix sets C = beta·C for an m×n matrix with row stride ldc. With

@@ -286,3 +286,18 @@ func TestGemmPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestGemmSerialAllocations checks that GemmSerial reuses its packing
+// buffers and keeps its arguments off the heap, as attention calls it
+// thousands of times per step.
+func TestGemmSerialAllocations(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 1))
+	a, b, c := randomSlice(r, 64*48), randomSlice(r, 48*80), make([]float32, 64*80)
+	allocs := testing.AllocsPerRun(20, func() {
+		GemmSerial(false, true, 64, 80, 48, 1, a, 48, b, 48, 0, c, 80)
+		GemmSerial(false, false, 1, 48, 64, 1, a, 64, a, 48, 0, c, 48)
+	})
+	if allocs >= 1 {
+		t.Errorf("got %v allocations per call pair, want 0", allocs)
+	}
+}

@@ -24,3 +24,13 @@ func packRowsFast(panel, src []float32, lda, rows, kb, mr int) (int, int) {
 func copyColumnsFast(panel, src []float32, lda, kb, mr int) bool {
 	return false
 }
+
+func maxOf(x []float32) float32 { return maxGo(x) }
+
+func expSum(dst, x []float32, shift float32) float64 { return expSumGo(dst, x, shift) }
+
+func sumExp(x []float32, shift float32) float64 { return sumExpGo(x, shift) }
+
+func gelu(dst, x []float32) { geluGo(dst, x) }
+
+func geluBackward(dx, x, dy []float32) { geluBackwardGo(dx, x, dy) }

@@ -14,12 +14,19 @@ import (
 // for every index. Starting a goroutine costs about a microsecond, so
 // loops with less work than that per range are faster without Parallel.
 func Parallel(n int, fn func(lo, hi int)) {
+	ParallelWorkers(n, func(_, lo, hi int) { fn(lo, hi) })
+}
+
+// ParallelWorkers is Parallel that also passes fn the index of its range,
+// from 0 for the range the calling goroutine runs up to GOMAXPROCS-1, so
+// that each call can use its own scratch space.
+func ParallelWorkers(n int, fn func(worker, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
 	parts := min(runtime.GOMAXPROCS(0), n)
 	if parts == 1 {
-		fn(0, n)
+		fn(0, 0, n)
 		return
 	}
 
@@ -27,11 +34,11 @@ func Parallel(n int, fn func(lo, hi int)) {
 	var wg sync.WaitGroup
 	for lo := step; lo < n; lo += step {
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func(worker, lo, hi int) {
 			defer wg.Done()
-			fn(lo, hi)
-		}(lo, min(lo+step, n))
+			fn(worker, lo, hi)
+		}(lo/step, lo, min(lo+step, n))
 	}
-	fn(0, step)
+	fn(0, 0, step)
 	wg.Wait()
 }

@@ -223,6 +223,20 @@ func TestParallel(t *testing.T) {
 						t.Errorf("index %d: got %d calls, want 1", i, got)
 					}
 				}
+
+				workers := make([]atomic.Int32, procs)
+				ParallelWorkers(n, func(w, lo, hi int) {
+					if w < 0 || w >= procs {
+						t.Errorf("worker %d outside [0, %d)", w, procs)
+						return
+					}
+					workers[w].Add(1)
+				})
+				for w := range workers {
+					if got := workers[w].Load(); got > 1 {
+						t.Errorf("worker %d: got %d calls, want at most 1", w, got)
+					}
+				}
 			})
 		}
 	}

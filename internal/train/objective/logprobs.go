@@ -7,8 +7,8 @@ package objective
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
+
+	"github.com/pairwise/pairwise/internal/train/kernels"
 )
 
 // Shape legend: B sequences, T positions, V vocabulary; logits[b,t] are the
@@ -19,18 +19,23 @@ import (
 // promptLens[b] ≤ t < lengths[b]. Right padding past lengths[b] is
 // excluded. grad sets dLogits [B,T,V] to the gradient of a loss given
 // dLogp, its gradient with respect to each sum; unscored rows get zeros.
-// It panics on mismatched shapes or a prompt length below 1.
+// dLogits may be logits itself, which saves a [B,T,V] buffer but
+// overwrites the logits. It panics on mismatched shapes or a prompt length
+// below 1.
+//
+// The log-softmax uses float32 exponentials summed in float64, which keeps
+// each row's log-sum-exp within about 1e-7 of the float64 value.
 func CompletionLogProbs(logits []float32, ids []int32, B, T, V int, promptLens, lengths []int) (
 	logp []float64, grad func(dLogp []float64, dLogits []float32)) {
 	checkSequences(logits, ids, B, T, V, promptLens, lengths)
 	lse := make([]float64, B*T)
 	logp = make([]float64, B)
-	parallelFor(B, func(lo, hi int) {
+	kernels.Parallel(B, func(lo, hi int) {
 		for b := lo; b < hi; b++ {
 			var sum float64
 			for t := promptLens[b]; t < lengths[b]; t++ {
 				row := (b*T + t - 1)
-				lse[row] = logSumExp(logits[row*V : (row+1)*V])
+				lse[row] = kernels.LogSumExp(logits[row*V : (row+1)*V])
 				sum += float64(logits[row*V+int(ids[b*T+t])]) - lse[row]
 			}
 			logp[b] = sum
@@ -42,7 +47,7 @@ func CompletionLogProbs(logits []float32, ids []int32, B, T, V int, promptLens, 
 			panic(fmt.Sprintf("objective: completion gradient got %d sums and %d logits, want %d and %d",
 				len(dLogp), len(dLogits), B, B*T*V))
 		}
-		parallelFor(B*T, func(lo, hi int) {
+		kernels.Parallel(B*T, func(lo, hi int) {
 			for row := lo; row < hi; row++ {
 				b, t := row/T, row%T+1
 				out := dLogits[row*V : (row+1)*V]
@@ -58,11 +63,14 @@ func CompletionLogProbs(logits []float32, ids []int32, B, T, V int, promptLens, 
 }
 
 // softmaxGrad sets out = scale·(onehot(target) − softmax(x)), the
-// gradient of scale·log softmax(x)[target], given lse = log Σ exp(x).
+// gradient of scale·log softmax(x)[target], given lse = log Σ exp(x). out
+// may be x itself. The exponent is shifted by the row's float32 maximum
+// rather than by lse, so the shift is exact, and the float64 factor
+// e^(max−lse) then normalises.
 func softmaxGrad(out, x []float32, lse float64, target int, scale float64) {
-	for v, z := range x {
-		out[v] = float32(-scale * math.Exp(float64(z)-lse))
-	}
+	mx := kernels.Max(x)
+	kernels.ExpSum(out, x, mx)
+	kernels.Scale(float32(-scale*math.Exp(float64(mx)-lse)), out)
 	out[target] += float32(scale)
 }
 
@@ -87,7 +95,8 @@ func checkSequences(logits []float32, ids []int32, B, T, V int, promptLens, leng
 // CrossEntropy returns the mean of −log softmax(logits[r])[targets[r]]
 // over the rows r of logits [N,V] whose target is not negative, and the
 // number of such rows. When dLogits is not nil it is set to the gradient
-// of that mean; ignored rows get zeros. With no scored rows the loss is 0.
+// of that mean; ignored rows get zeros. dLogits may be logits itself,
+// which overwrites the logits. With no scored rows the loss is 0.
 func CrossEntropy(logits []float32, targets []int32, V int, dLogits []float32) (loss float64, count int) {
 	N := len(targets)
 	if len(logits) != N*V || (dLogits != nil && len(dLogits) != N*V) {
@@ -110,7 +119,7 @@ func CrossEntropy(logits []float32, targets []int32, V int, dLogits []float32) (
 	}
 
 	rowLoss := make([]float64, N)
-	parallelFor(N, func(lo, hi int) {
+	kernels.Parallel(N, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			x, y := logits[r*V:(r+1)*V], targets[r]
 			if y < 0 {
@@ -119,7 +128,7 @@ func CrossEntropy(logits []float32, targets []int32, V int, dLogits []float32) (
 				}
 				continue
 			}
-			lse := logSumExp(x)
+			lse := kernels.LogSumExp(x)
 			rowLoss[r] = lse - float64(x[y])
 			if dLogits != nil {
 				softmaxGrad(dLogits[r*V:(r+1)*V], x, lse, int(y), -1/float64(count))
@@ -130,39 +139,4 @@ func CrossEntropy(logits []float32, targets []int32, V int, dLogits []float32) (
 		loss += l
 	}
 	return loss / float64(count), count
-}
-
-// logSumExp returns log Σ exp(x) without overflow.
-func logSumExp(x []float32) float64 {
-	mx := x[0]
-	for _, v := range x[1:] {
-		mx = max(mx, v)
-	}
-	var sum float64
-	for _, v := range x {
-		sum += math.Exp(float64(v - mx))
-	}
-	return float64(mx) + math.Log(sum)
-}
-
-// parallelFor splits [0, n) into one contiguous range per processor and
-// runs fn on each, returning when all have finished.
-func parallelFor(n int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		if n > 0 {
-			fn(0, n)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(w*n/workers, (w+1)*n/workers)
-		}()
-	}
-	fn(0, n/workers)
-	wg.Wait()
 }

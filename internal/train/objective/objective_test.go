@@ -272,3 +272,65 @@ func TestCrossEntropy(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientInPlace checks that both losses write the same gradient into
+// their logits as into a separate buffer, on a vocabulary wide enough for
+// the vector kernels.
+func TestGradientInPlace(t *testing.T) {
+	B, T, V := 2, 5, 301
+	ids := make([]int32, B*T)
+	for i := range ids {
+		ids[i] = int32(i * 37 % V)
+	}
+	prompts, lengths := []int{1, 2}, []int{5, 4}
+	logits := randomLogits(3, B*T*V)
+	dLogp := []float64{0.4, -2}
+
+	_, grad := CompletionLogProbs(logits, ids, B, T, V, prompts, lengths)
+	want := make([]float32, len(logits))
+	grad(dLogp, want)
+	grad(dLogp, logits)
+	for i := range want {
+		if logits[i] != want[i] {
+			t.Fatalf("completion dLogits[%d]: got %v in place, want %v", i, logits[i], want[i])
+		}
+	}
+
+	targets := []int32{3, -1, 300, 0, 7, 8, -1, 1, 2, 150}
+	logits = randomLogits(4, len(targets)*V)
+	_, _ = CrossEntropy(logits, targets, V, want)
+	_, _ = CrossEntropy(logits, targets, V, logits)
+	for i := range want {
+		if logits[i] != want[i] {
+			t.Fatalf("cross-entropy dLogits[%d]: got %v in place, want %v", i, logits[i], want[i])
+		}
+	}
+}
+
+// TestCompletionLogProbsWideVocabulary compares the float32 log-softmax
+// with a float64 one over a GPT-2-sized row of large logits.
+func TestCompletionLogProbsWideVocabulary(t *testing.T) {
+	B, T, V := 1, 3, 50257
+	logits := randomLogits(5, B*T*V)
+	for i := range logits {
+		logits[i] = 8*logits[i] + 40
+	}
+	ids := []int32{0, 17, 50256}
+	logp, _ := CompletionLogProbs(logits, ids, B, T, V, []int{1}, []int{3})
+	var want float64
+	for t := 1; t < 3; t++ {
+		row := logits[(t-1)*V : t*V]
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = max(m, float64(v))
+		}
+		var z float64
+		for _, v := range row {
+			z += math.Exp(float64(v) - m)
+		}
+		want += float64(row[ids[t]]) - m - math.Log(z)
+	}
+	if math.Abs(logp[0]-want) > 1e-6*math.Abs(want) {
+		t.Errorf("logp: got %.12g, want %.12g", logp[0], want)
+	}
+}
