@@ -33,6 +33,9 @@ func ReadCorpus(path string) ([]string, error) {
 			return nil, fmt.Errorf("%s: decompress gzip: %w", path, err)
 		}
 	}
+	if data, err = utf8Text(path, data); err != nil {
+		return nil, err
+	}
 	text := strings.ReplaceAll(string(data), "\r\n", "\n")
 	var docs []string
 	for _, para := range strings.Split(text, "\n\n") {

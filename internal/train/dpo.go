@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/pairwise/pairwise/internal/train/gpt2"
 	"github.com/pairwise/pairwise/internal/train/objective"
@@ -24,9 +25,15 @@ type dpoTask struct {
 	refEval   refLogps
 	evalBatch int
 	dLogits   []float32 // reused gradient buffer
+	refID     string    // fingerprint of the reference model's weights
 }
 
 func (t *dpoTask) size() int { return len(t.train) }
+
+func (t *dpoTask) objective() string {
+	return fmt.Sprintf("dpo loss=%s beta=%g label_smoothing=%g reference=%s",
+		t.cfg.Loss, t.cfg.Beta, t.cfg.LabelSmoothing, t.refID)
+}
 
 func (t *dpoTask) fingerprint() string { return pairFingerprint(t.train) }
 

@@ -92,8 +92,12 @@ func (e *Encoder) Encode(prompt string, completions ...string) ([]Sequence, erro
 // tokens. Each document is followed by EOS, the documents are
 // concatenated, and consecutive windows overlap by one token so that
 // every token after the first is a prediction target exactly once. Every
-// window's first token is its "prompt".
+// window's first token is its "prompt". A context below 2 tokens predicts
+// nothing and returns no windows.
 func Windows(tok Tokenizer, eos int32, docs []string, context int) []Sequence {
+	if context < 2 {
+		return nil
+	}
 	var stream []int32
 	for _, d := range docs {
 		stream = append(stream, tok.Encode(d)...)

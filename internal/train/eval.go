@@ -91,6 +91,9 @@ func readPromptLines(path string) ([]Prompt, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read prompts: %w", err)
 	}
+	if data, err = utf8Text(path, data); err != nil {
+		return nil, err
+	}
 	var out []Prompt
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(nil, maxRecordBytes)
@@ -170,6 +173,9 @@ func EvalDPO(ctx context.Context, d EvalData, cfg objective.DPO, policy, ref *gp
 	}
 	pairs, cut, err := readEvalPairs(ctx, d, policy, vocab)
 	if err != nil {
+		return nil, cut, err
+	}
+	if err := checkReference(ref, pairs); err != nil {
 		return nil, cut, err
 	}
 	bs := max(1, d.BatchSize)

@@ -95,12 +95,21 @@ func ReadPreferences(ctx context.Context, path string, opts ReadOptions) ([]Pref
 	var (
 		prefs  []Preference
 		rowErr error // the error of a row, returned as it is
+		// unlabeled is the first row without a preference. It is
+		// returned only when the file is in a preference format, because
+		// otherwise the format is the mistake to report.
+		unlabeled error
 	)
 	emit := func(row labeling.Row) error {
 		p, err := preferenceOf(recs[row.Line-1], row)
+		var noLabel *unlabeledError
 		switch {
 		case err == nil:
 			prefs = append(prefs, p)
+		case errors.As(err, &noLabel):
+			if unlabeled == nil {
+				unlabeled = err
+			}
 		case isEmptyError(err) && opts.SkipEmpty:
 			stats.Empty++
 		default:
@@ -117,10 +126,11 @@ func ReadPreferences(ctx context.Context, path string, opts ReadOptions) ([]Pref
 	}
 	stats.Identical = len(res.Skipped)
 	if !slices.Contains(preferenceFormats, res.Format) {
-		return nil, stats, fmt.Errorf("%s: the rows look like the %q import format; "+
-			"want preference rows: TRL (chosen, rejected and an optional prompt, "+
-			"with an optional margin), OpenAI preference fine-tuning, Anthropic HH "+
-			"transcripts, or labelled pairs", path, res.Format)
+		return nil, stats, fmt.Errorf("%s: the rows look like the %q import format; want %s",
+			path, res.Format, preferenceRowsWanted)
+	}
+	if unlabeled != nil {
+		return nil, stats, unlabeled
 	}
 	if len(prefs) == 0 {
 		return nil, stats, fmt.Errorf("%s: no usable preference pairs (%d rows skipped "+
@@ -130,11 +140,24 @@ func ReadPreferences(ctx context.Context, path string, opts ReadOptions) ([]Pref
 	return prefs, stats, nil
 }
 
+// preferenceRowsWanted lists the preference formats for error messages.
+const preferenceRowsWanted = "preference rows: TRL (chosen, rejected and an optional prompt, " +
+	"with an optional margin), OpenAI preference fine-tuning, Anthropic HH " +
+	"transcripts, or pairs with a label"
+
+// unlabeledError is a row that does not say which response is preferred.
+type unlabeledError struct{ where string }
+
+func (e *unlabeledError) Error() string {
+	return fmt.Sprintf("%s: the row does not say which response is preferred; "+
+		"label the pairs first (on the server, then export them), or give %s", e.where, preferenceRowsWanted)
+}
+
 // preferenceOf renders the row that ingest parsed from rec.
 func preferenceOf(rec record, row labeling.Row) (Preference, error) {
 	if row.Label == nil || row.Label.Verdict != labeling.VerdictPreferred ||
 		len(row.Candidates) != 2 {
-		return Preference{}, rec.errorf("row does not say which response is preferred")
+		return Preference{}, &unlabeledError{rec.where()}
 	}
 	chosen := row.Candidates[row.Label.Preferred].Content
 	rejected := row.Candidates[1-row.Label.Preferred].Content
@@ -184,11 +207,22 @@ func ingestError(recs []record, err error) error {
 	}
 	path := recs[0].path
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d malformed rows", path, mal.Total)
+	noun := "rows"
+	if mal.Total == 1 {
+		noun = "row"
+	}
+	fmt.Fprintf(&b, "%s: %d malformed %s", path, mal.Total, noun)
 	for _, le := range mal.Lines {
 		where := path
 		if le.Line >= 1 && le.Line <= len(recs) {
 			where = recs[le.Line-1].where()
+		}
+		// The importer's advice names flags of the server's import
+		// command, which the trainer does not have.
+		if strings.HasPrefix(le.Reason, "cannot detect the format") && le.Line >= 1 && le.Line <= len(recs) {
+			fmt.Fprintf(&b, "\n%s: cannot tell the format from the fields %s; want %s",
+				where, fieldNames(recs[le.Line-1]), preferenceRowsWanted)
+			continue
 		}
 		if le.Field != "" {
 			fmt.Fprintf(&b, "\n%s: field %q: %s", where, le.Field, le.Reason)

@@ -166,7 +166,7 @@ func TestReadPreferencesErrors(t *testing.T) {
 		{"not json", `{"prompt": `, "p.jsonl: line 1: want one JSON object per line"},
 		{"wrong type", `{"prompt": "a", "chosen": 3, "rejected": "c"}`, `p.jsonl: line 1: field "chosen"`},
 		{"no records", "\n\n", "contains no records"},
-		{"unlabelled pairs", `{"prompt": "a", "response_a": "b", "response_b": "c"}`, "line 1: row does not say which response is preferred"},
+		{"unlabelled pairs", `{"prompt": "a", "response_a": "b", "response_b": "c"}`, "line 1: the row does not say which response is preferred; label the pairs first"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -174,6 +174,29 @@ func TestReadPreferencesErrors(t *testing.T) {
 			_, _, err := ReadPreferences(context.Background(), path, ReadOptions{})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %v, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestReadPreferencesWrongFormat(t *testing.T) {
+	sft := `{"prompt": "a", "completion": " b"}` + "\n" + `{"prompt": "a", "completion": " c"}`
+	cases := []struct {
+		name, content, want string
+	}{
+		{"sft rows", sft, `p.jsonl: the rows look like the "sft" import format; want preference rows`},
+		{"prompts only", `{"prompt": "a"}`, "p.jsonl: line 1: cannot tell the format from the fields prompt; want preference rows"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeFile(t, t.TempDir(), "p.jsonl", c.content+"\n")
+			_, _, err := ReadPreferences(context.Background(), path, ReadOptions{})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want it to contain %q", err, c.want)
+			}
+			// The importer's advice names flags that the trainer lacks.
+			if strings.Contains(err.Error(), "--format") || strings.Contains(err.Error(), "--map") {
+				t.Errorf("error %q names flags of the import command", err)
 			}
 		})
 	}

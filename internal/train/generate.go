@@ -27,21 +27,23 @@ type Sampling struct {
 	Stop []string
 }
 
-// Validate returns an error naming the first setting out of range.
+// Validate returns an error naming the first setting out of range and
+// the flag that sets it.
 func (s Sampling) Validate() error {
 	switch {
-	case s.Temperature < 0 || math.IsNaN(s.Temperature):
-		return fmt.Errorf("invalid temperature %v: want 0 (greedy) or more", s.Temperature)
+	case !(s.Temperature >= 0) || math.IsInf(s.Temperature, 0):
+		return fmt.Errorf("invalid temperature %v (--temperature): want 0 (greedy) or more", s.Temperature)
 	case s.TopK < 0:
-		return fmt.Errorf("invalid top-k %d: want 0 (off) or more", s.TopK)
+		return fmt.Errorf("invalid top-k %d (--top-k): want 0 (off) or more", s.TopK)
 	case !(s.TopP > 0 && s.TopP <= 1):
-		return fmt.Errorf("invalid top-p %v: want a number in (0, 1]", s.TopP)
+		return fmt.Errorf("invalid top-p %v (--top-p): want a number in (0, 1], where 1 keeps every token; "+
+			"for greedy decoding use --temperature 0", s.TopP)
 	case s.MaxNewTokens < 1:
-		return fmt.Errorf("invalid max new tokens %d: want at least 1", s.MaxNewTokens)
+		return fmt.Errorf("invalid max new tokens %d (--max-new-tokens): want at least 1", s.MaxNewTokens)
 	}
 	for _, stop := range s.Stop {
 		if stop == "" {
-			return fmt.Errorf("invalid empty stop string")
+			return fmt.Errorf("invalid empty stop string (--stop): want at least one character")
 		}
 	}
 	return nil

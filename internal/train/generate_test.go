@@ -87,10 +87,16 @@ func TestSamplingValidate(t *testing.T) {
 		{TopP: 1.5, MaxNewTokens: 1},
 		{TopP: 1, MaxNewTokens: 0},
 		{TopP: 1, MaxNewTokens: 1, Stop: []string{""}},
+		{Temperature: math.Inf(1), TopP: 1, MaxNewTokens: 1},
 	}
 	for _, s := range bad {
-		if err := s.Validate(); err == nil {
+		err := s.Validate()
+		if err == nil {
 			t.Errorf("Validate accepted %+v", s)
+			continue
+		}
+		if !strings.Contains(err.Error(), "(--") {
+			t.Errorf("error %q does not name the flag", err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"time"
@@ -35,30 +36,36 @@ type Config struct {
 	Log         *slog.Logger
 }
 
-// Validate returns an error naming the first setting that cannot be used.
+// maxBatch bounds --batch-size and --accum, so that their product, the
+// examples per step, cannot overflow an int.
+const maxBatch = 1 << 30
+
+// Validate returns an error naming the first setting that cannot be used,
+// with the command-line flag that sets it.
 func (c Config) Validate() error {
 	checks := []struct {
 		bad  bool
 		name string
+		flag string
 		val  any
 		want string
 	}{
-		{c.OutDir == "", "output directory", `""`, "a directory path"},
-		{c.LR <= 0, "learning rate", c.LR, "a positive number"},
-		{c.Warmup < 0, "warmup steps", c.Warmup, "zero or more"},
-		{c.WeightDecay < 0, "weight decay", c.WeightDecay, "zero or more"},
-		{c.MaxGradNorm < 0, "gradient clipping norm", c.MaxGradNorm, "zero (off) or more"},
-		{c.BatchSize < 1, "batch size", c.BatchSize, "at least 1"},
-		{c.Accum < 1, "gradient accumulation steps", c.Accum, "at least 1"},
-		{c.Epochs < 1 && c.MaxSteps < 1, "epochs", c.Epochs, "at least 1, or a positive step count"},
-		{c.MaxSteps < 0, "steps", c.MaxSteps, "zero (use epochs) or more"},
-		{c.LogEvery < 1, "log interval", c.LogEvery, "at least 1"},
-		{c.EvalEvery < 0, "eval interval", c.EvalEvery, "zero (at the end) or more"},
-		{c.SaveEvery < 0, "save interval", c.SaveEvery, "zero (at the end) or more"},
+		{c.OutDir == "", "output directory", "--out", `""`, "a directory path"},
+		{!(c.LR > 0) || !isFinite(c.LR), "learning rate", "--lr", c.LR, "a positive number"},
+		{c.Warmup < 0, "warmup steps", "--warmup", c.Warmup, "zero or more"},
+		{!(c.WeightDecay >= 0) || !isFinite(c.WeightDecay), "weight decay", "--weight-decay", c.WeightDecay, "zero or more"},
+		{!(c.MaxGradNorm >= 0) || !isFinite(c.MaxGradNorm), "gradient clipping norm", "--max-grad-norm", c.MaxGradNorm, "zero (off) or more"},
+		{c.BatchSize < 1 || c.BatchSize > maxBatch, "batch size", "--batch-size", c.BatchSize, "1 to 2^30"},
+		{c.Accum < 1 || c.Accum > maxBatch, "gradient accumulation steps", "--accum", c.Accum, "1 to 2^30"},
+		{c.Epochs < 1 && c.MaxSteps < 1, "epochs", "--epochs", c.Epochs, "at least 1, or a positive --steps"},
+		{c.MaxSteps < 0, "steps", "--steps", c.MaxSteps, "zero (use --epochs) or more"},
+		{c.LogEvery < 1, "log interval", "--log-every", c.LogEvery, "at least 1"},
+		{c.EvalEvery < 0, "eval interval", "--eval-every", c.EvalEvery, "zero (at the end) or more"},
+		{c.SaveEvery < 0, "save interval", "--save-every", c.SaveEvery, "zero (at the end) or more"},
 	}
 	for _, ch := range checks {
 		if ch.bad {
-			return fmt.Errorf("invalid %s %v: want %s", ch.name, ch.val, ch.want)
+			return fmt.Errorf("invalid %s %v (%s): want %s", ch.name, ch.val, ch.flag, ch.want)
 		}
 	}
 	return nil
@@ -107,6 +114,9 @@ type Summary struct {
 	Eval      Metrics // last held-out metrics, eval_ prefixed
 	OutDir    string
 	Truncated Truncation
+	// AlreadyFinished is set when a resumed run's checkpoint was at its
+	// last step, so no step ran.
+	AlreadyFinished bool
 }
 
 // trainer runs the optimisation loop shared by every objective.
@@ -134,7 +144,15 @@ func newTrainer(cfg Config, model *gpt2.Model, t task, art Artifacts) (*trainer,
 	if t.size() == 0 {
 		return nil, errors.New("no training examples")
 	}
+	if err := CheckWeights(model); err != nil {
+		return nil, fmt.Errorf("the model to train is broken: %w; start from another model", err)
+	}
 	cfg = cfg.withLog()
+	if !cfg.Resume {
+		if err := checkNewOutDir(cfg.OutDir); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create output directory: %w", err)
 	}
@@ -151,6 +169,10 @@ func newTrainer(cfg Config, model *gpt2.Model, t task, art Artifacts) (*trainer,
 	tr.perEp = (t.size() + perStep - 1) / perStep
 	tr.total = cfg.MaxSteps
 	if tr.total <= 0 {
+		if cfg.Epochs > math.MaxInt/tr.perEp {
+			return nil, fmt.Errorf("invalid epochs %d (--epochs): %d steps per epoch make more steps than "+
+				"an int holds; give fewer epochs", cfg.Epochs, tr.perEp)
+		}
 		tr.total = cfg.Epochs * tr.perEp
 	}
 	tr.sched = Schedule{Peak: cfg.LR, Warmup: cfg.Warmup, Total: tr.total}
@@ -176,7 +198,10 @@ func (tr *trainer) run(ctx context.Context) (Summary, error) {
 	tr.cfg.Log.Info("training started", "steps", tr.total, "start_step", tr.start,
 		"examples", tr.task.size(), "steps_per_epoch", tr.perEp, "out_dir", tr.cfg.OutDir)
 
-	sum := Summary{OutDir: tr.cfg.OutDir, Steps: tr.start}
+	sum := Summary{OutDir: tr.cfg.OutDir, Steps: tr.start, AlreadyFinished: tr.start == tr.total}
+	if sum.AlreadyFinished {
+		tr.cfg.Log.Info("the run had already finished; nothing to train", "steps", tr.total)
+	}
 	began := time.Now()
 	for step := tr.start; step < tr.total; step++ {
 		if err := ctx.Err(); err != nil {
@@ -280,13 +305,37 @@ func (tr *trainer) step(step int) (Metrics, error) {
 	}
 
 	norm := ClipGradNorm(tr.params, tr.cfg.MaxGradNorm)
+	m := window.mean()
+	if loss := m["loss"]; !isFinite(loss) || !isFinite(norm) {
+		// The update is skipped, so the model keeps the last finite
+		// weights, but they are not saved: the run is broken.
+		if tr.opt.Steps() == 0 {
+			// No update has been applied, so the learning rate is not
+			// the cause.
+			return nil, fmt.Errorf("the loss is %v and the gradient norm %v at the first step, before any update; "+
+				"the objective's settings (such as an extreme --beta) or the model overflow, so change them", loss, norm)
+		}
+		return nil, fmt.Errorf("training diverged: the loss is %v and the gradient norm %v; "+
+			"nothing was saved after the last checkpoint; start again in a new --out with a lower --lr (now %g)%s",
+			loss, norm, tr.cfg.LR, clipHint(tr.cfg.MaxGradNorm))
+	}
 	lr := tr.sched.At(step)
 	tr.opt.Step(lr)
-	m := window.mean()
 	m["grad_norm"] = norm
 	m["learning_rate"] = lr
 	return m, nil
 }
+
+// clipHint suggests gradient clipping when it is off.
+func clipHint(maxNorm float64) string {
+	if maxNorm > 0 {
+		return ""
+	}
+	return " or with gradient clipping (--max-grad-norm 1)"
+}
+
+// isFinite reports whether v is neither NaN nor infinite.
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // stepExamples returns the training examples of a step. Each epoch visits
 // every example once in an order drawn from the seed and the epoch

@@ -28,6 +28,19 @@ func encodePairs(enc *Encoder, prefs []Preference) ([]pair, error) {
 	return out, nil
 }
 
+// checkReference returns an error when the reference model cannot score
+// the pairs: a token id outside its vocabulary or a sequence longer than
+// its n_positions.
+func checkReference(ref *gpt2.Model, pairs []pair) error {
+	for i, s := range pairSequences(pairs) {
+		if err := ref.CheckIDs(s.IDs, len(s.IDs)); err != nil {
+			return fmt.Errorf("the reference model cannot score pair %d: %w; "+
+				"give a reference with the policy's tokenizer and at least its context length (--context)", i/2+1, err)
+		}
+	}
+	return nil
+}
+
 // pairBatch stacks the chosen sequences of pairs, then the rejected ones.
 func pairBatch(pairs []pair, pad int32) batch {
 	seqs := make([]Sequence, 0, 2*len(pairs))

@@ -66,6 +66,9 @@ func readRecords(path string) ([]record, error) {
 			return nil, fmt.Errorf("%s: decompress gzip: %w", path, err)
 		}
 	}
+	if data, err = utf8Text(path, data); err != nil {
+		return nil, err
+	}
 	readText := readJSONL
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '[' {
 		readText = readJSONArray
@@ -81,12 +84,26 @@ func readRecords(path string) ([]record, error) {
 	return recs, nil
 }
 
+// utf8Text returns data without a UTF-8 byte order mark, which editors
+// on Windows write, or an error for a UTF-16 or UTF-32 text, which the
+// readers cannot decode.
+func utf8Text(path string, data []byte) ([]byte, error) {
+	for _, bom := range [][]byte{{0, 0, 0xfe, 0xff}, {0xff, 0xfe}, {0xfe, 0xff}} {
+		if bytes.HasPrefix(data, bom) {
+			return nil, fmt.Errorf("%s: the file is UTF-16 or UTF-32 encoded (it starts with the byte order mark % x); "+
+				"convert it to UTF-8", path, bom)
+		}
+	}
+	return bytes.TrimPrefix(data, []byte{0xef, 0xbb, 0xbf}), nil
+}
+
 // readJSONL splits data into lines and decodes each non-blank one.
 func readJSONL(path string, data []byte) ([]record, error) {
 	var recs []record
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), maxRecordBytes)
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
@@ -100,7 +117,7 @@ func readJSONL(path string, data []byte) ([]record, error) {
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return nil, fmt.Errorf("%s: line %d is longer than %d bytes",
-				path, len(recs)+1, maxRecordBytes)
+				path, line, maxRecordBytes)
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

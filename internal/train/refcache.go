@@ -56,6 +56,14 @@ func referenceLogps(ctx context.Context, cfg Config, ref *gpt2.Model, train, eva
 	if c.EvalChosen, c.EvalRejected, err = pairLogProbs(ctx, ref, eval, pad, cfg.BatchSize); err != nil {
 		return refLogps{}, refLogps{}, err
 	}
+	for _, logps := range [][]float64{c.TrainChosen, c.TrainRejected, c.EvalChosen, c.EvalRejected} {
+		for _, v := range logps {
+			if !isFinite(v) {
+				return refLogps{}, refLogps{}, fmt.Errorf("the reference model gives a log-probability of %v; "+
+					"its weights are broken (NaN or infinite), so train the reference again or name another with --ref", v)
+			}
+		}
+	}
 	if err := writeRefCache(path, c); err != nil {
 		return refLogps{}, refLogps{}, err
 	}

@@ -39,11 +39,16 @@ type Data struct {
 // exceeds the model's n_positions.
 func (d Data) contextFor(m *gpt2.Model) (int, error) {
 	n := m.Config().NPositions
+	if n < 2 {
+		return 0, fmt.Errorf("the model's n_positions is %d: training needs at least 2 positions, "+
+			"a token and the one it predicts; create the model with a larger --n-positions", n)
+	}
 	if d.Context == 0 {
 		return n, nil
 	}
 	if d.Context < 2 || d.Context > n {
-		return 0, fmt.Errorf("invalid context length %d: want 2 to the model's n_positions %d", d.Context, n)
+		return 0, fmt.Errorf("invalid context length %d (--context): want 2 to the model's n_positions %d, "+
+			"or 0 for n_positions", d.Context, n)
 	}
 	return d.Context, nil
 }
@@ -111,6 +116,10 @@ func SFT(ctx context.Context, cfg Config, data Data, model *gpt2.Model, vocab Vo
 	} else {
 		trainRows, evalRows = splitRows(rows, func(c Completion) string { return c.Prompt }, data.EvalSplit)
 	}
+	if len(trainRows) == 0 {
+		return Summary{}, fmt.Errorf("%s: every row was held out for evaluation; lower --eval-split",
+			data.TrainFile)
+	}
 
 	enc := &Encoder{Tok: vocab.Tok, EOS: vocab.EOS, Context: n}
 	trainSeqs, err := encodeCompletions(enc, trainRows)
@@ -175,8 +184,9 @@ func Pretrain(ctx context.Context, cfg Config, data Data, model *gpt2.Model, voc
 	} else if data.EvalSplit > 0 {
 		k := int(math.Ceil(float64(len(seqs)) * data.EvalSplit))
 		if k >= len(seqs) {
-			return Summary{}, fmt.Errorf("the corpus makes %d windows of %d tokens, too few to hold out %v of them",
-				len(seqs), n, data.EvalSplit)
+			return Summary{}, fmt.Errorf("%s: the corpus makes %d windows of %d tokens, too few to hold out "+
+				"%v of them (--eval-split) and train on the rest; lower --eval-split or give a held-out corpus "+
+				"with --eval-file", data.TrainFile, len(seqs), n, data.EvalSplit)
 		}
 		seqs, evalSeqs = seqs[:len(seqs)-k], seqs[len(seqs)-k:]
 	}
@@ -263,11 +273,22 @@ func DPO(ctx context.Context, cfg Config, dpo objective.DPO, data Data, policy, 
 	if err := dpo.Validate(); err != nil {
 		return Summary{}, err
 	}
+	// Checked here as well as when training starts, because the
+	// reference log-probabilities are written to the directory first.
+	if !cfg.Resume {
+		if err := checkNewOutDir(cfg.OutDir); err != nil {
+			return Summary{}, err
+		}
+	}
 	train, eval, cut, err := readPairs(ctx, cfg, data, policy, vocab)
 	if err != nil {
 		return Summary{}, err
 	}
-	t := &dpoTask{cfg: dpo, model: policy, pad: vocab.EOS, train: train, eval: eval, evalBatch: cfg.BatchSize}
+	if err := checkReference(ref, slices.Concat(train, eval)); err != nil {
+		return Summary{}, err
+	}
+	t := &dpoTask{cfg: dpo, model: policy, pad: vocab.EOS, train: train, eval: eval, evalBatch: cfg.BatchSize,
+		refID: modelFingerprint(ref)}
 	if t.refTrain, t.refEval, err = referenceLogps(ctx, cfg, ref, train, eval, vocab.EOS); err != nil {
 		return Summary{}, err
 	}

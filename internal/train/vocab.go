@@ -58,3 +58,22 @@ func (v Vocab) Fits(m *gpt2.Model) error {
 	}
 	return nil
 }
+
+// Matches returns an error when other maps some token id to different
+// text than v does, so that two models' log-probabilities of the same ids
+// would not be comparable. In byte-level BPE each id stands for a fixed
+// byte string, so decoding every id compares the two vocabularies.
+// NOTE: byte strings that are not valid UTF-8 may decode to the same
+// replacement character, so a difference confined to them goes unnoticed.
+func (v Vocab) Matches(other Vocab) error {
+	if v.Size != other.Size {
+		return fmt.Errorf("the tokenizers differ: %d tokens against %d", v.Size, other.Size)
+	}
+	for id := int32(0); id < int32(v.Size); id++ {
+		a, b := v.Tok.Decode([]int32{id}), other.Tok.Decode([]int32{id})
+		if a != b {
+			return fmt.Errorf("the tokenizers differ: token %d is %q in one and %q in the other", id, a, b)
+		}
+	}
+	return nil
+}
