@@ -41,6 +41,26 @@ func (c Config) Inner() int {
 	return 4 * c.NEmbd
 }
 
+// Limits that keep sizes and their products inside int64 and memory
+// allocations plausible: GPT-2 XL, the largest GPT-2, has 1.6e9
+// parameters and n_embd 1600.
+const (
+	maxDimension  = 1 << 20
+	maxParameters = 4e9
+)
+
+// parameterCount returns the number of weights of c, counted in int64 so
+// that large configs do not overflow.
+func (c Config) parameterCount() int64 {
+	embd, inner := int64(c.NEmbd), int64(c.NInner)
+	if inner == 0 {
+		inner = 4 * embd
+	}
+	perLayer := 4*embd + (embd*3*embd + 3*embd) + (embd*embd + embd) +
+		(embd*inner + inner) + (inner*embd + embd)
+	return int64(c.VocabSize)*embd + int64(c.NPositions)*embd + int64(c.NLayer)*perLayer + 2*embd
+}
+
 // Validate returns an error naming the first config.json field that this
 // package cannot build a model from.
 func (c Config) Validate() error {
@@ -58,6 +78,15 @@ func (c Config) Validate() error {
 		if f.value <= 0 {
 			return fmt.Errorf("%s is %d: must be a positive integer", f.name, f.value)
 		}
+	}
+	for _, f := range positive {
+		if f.value > maxDimension {
+			return fmt.Errorf("%s is %d: must be at most %d", f.name, f.value, maxDimension)
+		}
+	}
+	if n := c.parameterCount(); n > maxParameters {
+		return fmt.Errorf("the config has %d parameters: at most %d fit in float32 slices "+
+			"on one machine, so lower n_embd, n_layer or vocab_size", n, int64(maxParameters))
 	}
 	if c.NEmbd%c.NHead != 0 {
 		return fmt.Errorf("n_embd %d is not divisible by n_head %d", c.NEmbd, c.NHead)

@@ -39,13 +39,23 @@ type DPO struct {
 	LabelSmoothing float64 // ε, the assumed rate of flipped labels (sigmoid and robust)
 }
 
+// Bounds of DPO.Beta that keep the loss finite in float64.
+const (
+	minBeta = 1e-6
+	maxBeta = 100.0
+)
+
 // Validate returns an error naming the setting that is out of range.
 func (d DPO) Validate() error {
 	if _, err := ParseLossType(string(d.Loss)); err != nil {
 		return err
 	}
-	if !(d.Beta > 0) || math.IsInf(d.Beta, 0) {
-		return fmt.Errorf("DPO beta is %g: must be a positive number", d.Beta)
+	// NOTE: beta scales log-probability differences of hundreds of nats,
+	// so values past maxBeta overflow the loss to Inf at the first step;
+	// published runs use 0.01 to 0.5.
+	if !(d.Beta > 0) || d.Beta > maxBeta || d.Beta < minBeta {
+		return fmt.Errorf("DPO beta is %g: must be between %g and %g (0.1 is the usual value)",
+			d.Beta, minBeta, maxBeta)
 	}
 	ls := d.LabelSmoothing
 	switch d.Loss {

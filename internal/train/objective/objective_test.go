@@ -162,10 +162,16 @@ func TestDPOValidate(t *testing.T) {
 	bad := []DPO{
 		{Loss: "kto", Beta: 0.1}, {Loss: Sigmoid, Beta: 0}, {Loss: Sigmoid, Beta: 0.1, LabelSmoothing: 0.7},
 		{Loss: Robust, Beta: 0.1, LabelSmoothing: 0.5}, {Loss: IPO, Beta: 0.1, LabelSmoothing: 0.1},
+		{Loss: Sigmoid, Beta: 1e308}, {Loss: Sigmoid, Beta: 1e-300}, {Loss: Sigmoid, Beta: math.NaN()},
 	}
 	for _, d := range bad {
 		if err := d.Validate(); err == nil {
 			t.Errorf("Validate(%+v): got nil, want an error", d)
+		}
+	}
+	for _, beta := range []float64{minBeta, 0.1, maxBeta} {
+		if err := (DPO{Loss: Sigmoid, Beta: beta}).Validate(); err != nil {
+			t.Errorf("Validate(beta %g): %v", beta, err)
 		}
 	}
 	if _, err := ParseLossType("robust"); err != nil {
