@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -181,8 +183,8 @@ func printReport(rep ingest.Report) {
 	fmt.Printf("records read:         %d\n", rep.Read)
 	fmt.Printf("comparisons imported: %d\n", rep.Imported)
 	fmt.Printf("skipped:              %d\n", rep.Skipped)
-	for reason, n := range rep.ByReason {
-		fmt.Printf("  %-20s %d\n", reason+":", n)
+	for _, reason := range slices.Sorted(maps.Keys(rep.ByReason)) {
+		fmt.Printf("  %-20s %d\n", reason+":", rep.ByReason[reason])
 	}
 	unit := rep.Unit
 	if unit == "" {
@@ -227,8 +229,8 @@ func exportCommand(ctx context.Context, args []string) error {
 	}
 	if *project == "" {
 		return errors.New("usage: server export --project NAME [--format FORMAT] [--file jsonl|parquet] " +
-			"[--gzip] [--policy POLICY] [--min-votes N] [--split SPLIT] [--split-ratios R] [--seed S] " +
-			"[--salt S] [-o FILE]")
+			"[--gzip] [--policy POLICY] [--min-votes N] [--conversational] [--metadata] [--split SPLIT] " +
+			"[--split-ratios R] [--seed S] [--salt S] [--bundle zip|tar.gz] [-o FILE]")
 	}
 	if *ratios != "" {
 		r, err := export.ParseSplitRatios(*ratios)
@@ -333,8 +335,8 @@ func fileFromName(opts *server.ExportOptions, out string) error {
 type output struct {
 	io.Writer
 	file *os.File
-	// path is the file that commit replaces; empty for stdout, a device
-	// or a pipe, which are written in place.
+	// path is the file that commit replaces. It is empty for stdout, a
+	// device or a pipe, which are written in place.
 	path string
 }
 

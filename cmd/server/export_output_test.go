@@ -13,10 +13,10 @@ import (
 	"github.com/pairwise/pairwise/internal/store/storetest"
 )
 
-// TestExportCommandKeepsFileOnFailure exports a rubric whose criterion
-// key clashes with a fixed column, which fails after the output is
-// opened, over an existing file.
-func TestExportCommandKeepsFileOnFailure(t *testing.T) {
+// TestExportKeepsFileOnFailure exports a rubric whose criterion key
+// clashes with a fixed column over an existing file. The export fails
+// after the output is opened.
+func TestExportKeepsFileOnFailure(t *testing.T) {
 	url := storetest.URL(t)
 	judgedProject(t, url, "clash")
 	ctx := context.Background()
@@ -52,7 +52,7 @@ func TestExportCommandKeepsFileOnFailure(t *testing.T) {
 	}
 }
 
-func TestExportCommandOutputNames(t *testing.T) {
+func TestExportCommandBadOptions(t *testing.T) {
 	url := storetest.URL(t)
 	judgedProject(t, url, "names")
 	dir := t.TempDir()

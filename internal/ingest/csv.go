@@ -39,19 +39,44 @@ const (
 )
 
 // isCSVHeader reports whether the first line of a file read as JSONL is
-// not JSON but one CSV record of two or more fields, as a CSV header is.
+// not JSON but a header row of two or more fields separated by commas,
+// tabs or semicolons.
 func isCSVHeader(text []byte) bool {
 	trimmed := bytes.TrimLeft(text, " \t")
 	if bytes.HasPrefix(trimmed, []byte("{")) || json.Valid(text) {
 		return false
 	}
-	fields, err := csv.NewReader(bytes.NewReader(text)).Read()
-	return err == nil && len(fields) >= 2
+	_, fields := headerFields(text)
+	return len(fields) >= 2
+}
+
+// headerFields splits a header line at commas, or else at the first of
+// tab and semicolon that gives two or more fields, and returns the
+// separator with the fields.
+func headerFields(text []byte) (rune, []string) {
+	for _, sep := range []rune{',', '\t', ';'} {
+		r := csv.NewReader(bytes.NewReader(text))
+		r.Comma = sep
+		fields, err := r.Read()
+		if err == nil && len(fields) >= 2 {
+			return sep, fields
+		}
+	}
+	return ',', nil
 }
 
 // csvHeaderError reports a CSV file read as JSON and how to read it as CSV.
 func csvHeaderError(text []byte) error {
-	fields, _ := csv.NewReader(bytes.NewReader(text)).Read()
+	sep, fields := headerFields(text)
+	if sep != ',' {
+		separators := map[rune]string{'\t': "tabs", ';': "semicolons"}
+		return fieldError("", "the line is not JSON but looks like the header "+
+			"row of a file with %s between fields (%d columns, the first %q); "+
+			"save it as CSV with commas between fields, then choose the csv format "+
+			"(--format csv on the command line, the Format field on the import "+
+			"form, format=csv in the API) or give the file a name that ends in .csv",
+			separators[sep], len(fields), strings.TrimSpace(fields[0]))
+	}
 	return fieldError("", "the line is not JSON but looks like the header "+
 		"row of a CSV file (%d columns, the first %q); choose the csv format "+
 		"(--format csv on the command line, the Format field on the import "+

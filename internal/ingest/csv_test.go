@@ -374,3 +374,27 @@ func TestCSVDocExample(t *testing.T) {
 		t.Errorf("rows:\ngot  %+v\nwant %+v", rows, want)
 	}
 }
+
+func TestSeparatedFileReadAsJSONL(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{"tabs", "prompt\tresponse_a\tresponse_b\nq\ta\tb\n",
+			`looks like the header row of a file with tabs between fields (3 columns, the first "prompt"); ` +
+				"save it as CSV with commas between fields"},
+		{"semicolons", "prompt;response_a;response_b\n",
+			`looks like the header row of a file with semicolons between fields (3 columns, the first "prompt")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, tt.input, Options{})
+			malformed := mustMalformed(t, err)
+			if got := malformed.Lines[0].Reason; !strings.Contains(got, tt.want) {
+				t.Errorf("reason: got %q, want it to contain %q", got, tt.want)
+			}
+			if got := len(malformed.Lines); got != 1 {
+				t.Errorf("malformed lines: got %d, want 1", got)
+			}
+		})
+	}
+}

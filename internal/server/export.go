@@ -94,13 +94,34 @@ func (opts ExportOptions) Validate() error {
 		return labeling.Errorf(labeling.ErrInvalid, "export format %q is not one of %s",
 			opts.Format, strings.Join(exportFormats, ", "))
 	}
-	return opts.dataset().Validate()
+	if err := opts.dataset().Validate(); err != nil {
+		return err
+	}
+	return opts.splitHasShare()
+}
+
+// splitHasShare returns an ErrInvalid error when opts requests a split
+// whose share is 0, such as validation under the default shares, because
+// that file would always be empty.
+func (opts ExportOptions) splitHasShare() error {
+	ratios := opts.Ratios
+	if ratios == (export.SplitRatios{}) {
+		ratios = export.DefaultSplitRatios
+	}
+	share := map[string]float64{export.SplitTrain: ratios.Train,
+		export.SplitValidation: ratios.Validation, export.SplitTest: ratios.Test}
+	if opts.Split == "" || share[opts.Split] > 0 {
+		return nil
+	}
+	return labeling.Errorf(labeling.ErrInvalid, "split %q has a share of 0 under the split ratios %s, "+
+		"so it would always be empty; give it a share in the split ratios, such as 0.8,0.1,0.1",
+		opts.Split, ratios)
 }
 
 // judgmentsOnly returns an ErrInvalid error naming the first dataset
-// option that opts sets, because the judgments format writes every vote
-// and would otherwise ignore it: a split, say, would not keep the other
-// splits' votes out of the file.
+// option that opts sets. The judgments format writes every vote and would
+// ignore the option, so a requested test split would still contain the
+// votes of the train prompts.
 func (opts ExportOptions) judgmentsOnly() error {
 	var name, value string
 	switch {

@@ -93,6 +93,12 @@ func TestExportDatasetRejected(t *testing.T) {
 			`a salt applies to the judgments format only, not to "trl"; leave the salt out`},
 		{"short salt", "judgments&salt=short",
 			"salt has 5 characters; give at least 16, or none for a fresh random salt"},
+		{"validation without a share", "trl&split=validation",
+			`split "validation" has a share of 0 under the split ratios train=0.9,validation=0,test=0.1, ` +
+				"so it would always be empty; give it a share in the split ratios, such as 0.8,0.1,0.1"},
+		{"test share set to 0", "kto&split=test&split_ratios=train=1,test=0",
+			`split "test" has a share of 0 under the split ratios train=1,validation=0,test=0, ` +
+				"so it would always be empty; give it a share in the split ratios, such as 0.8,0.1,0.1"},
 		{"split on judgments", "judgments&split=test",
 			`split "test" does not apply to the judgments format, which writes every vote of the project; ` +
 				"leave it out, or choose a dataset format such as trl"},
