@@ -392,16 +392,3 @@ func (o *output) discard() {
 		os.Remove(o.file.Name())
 	}
 }
-
-// openOutput opens path, or stdout for "-", and truncates an existing
-// file at once.
-func openOutput(path string) (io.Writer, func() error, error) {
-	if path == "-" {
-		return os.Stdout, func() error { return nil }, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, f.Close, nil
-}

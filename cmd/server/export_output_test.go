@@ -109,3 +109,43 @@ func TestEmptyExportHint(t *testing.T) {
 		})
 	}
 }
+
+// TestExportBundleKeepsFileOnFailure writes a bundle of a rubric whose
+// criterion key clashes with a fixed column over an existing file. The
+// bundle fails while it writes the first split.
+func TestExportBundleKeepsFileOnFailure(t *testing.T) {
+	url := storetest.URL(t)
+	judgedProject(t, url, "clash")
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := db.ProjectByName(ctx, "clash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Rubric = []labeling.Criterion{{Key: "prompt", Label: "Prompt", Min: 1, Max: 5}}
+	if err := db.UpdateProject(ctx, p); err != nil {
+		t.Fatalf("update rubric: %v", err)
+	}
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "rubric.zip")
+	if err := os.WriteFile(out, []byte("earlier bundle\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runCLI(t, url, "", "export", "--project", "clash", "--format", "rubric",
+		"--bundle", "zip", "-o", out)
+	if err == nil || !strings.Contains(err.Error(), "rename the criterion") {
+		t.Fatalf("got %v, want the criterion clash", err)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "earlier bundle\n" {
+		t.Errorf("existing file: got %q, want it unchanged", got)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("files in the output folder: got %d, want 1 (no temporary file left)", len(entries))
+	}
+}

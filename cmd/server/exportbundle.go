@@ -24,18 +24,21 @@ func bundleFlags(fs *flag.FlagSet) func() server.BundleRequest {
 }
 
 // exportBundle writes the bundle b of project p to the file out, or to
-// stdout for "-", and reports the rows per split on stderr.
+// stdout for "-", and reports the rows per split on stderr. A file is
+// written under a temporary name and renamed when complete, so a failed
+// export leaves an existing file at out as it was.
 func exportBundle(ctx context.Context, db *store.DB, p labeling.Project, opts server.ExportOptions,
 	b server.BundleRequest, out string) error {
-	w, closeOut, err := openOutput(out)
+	w, err := openExportOutput(out)
 	if err != nil {
 		return err
 	}
 	splits, err := server.ExportBundle(ctx, db, w, p, opts, b)
-	if cerr := closeOut(); err == nil {
-		err = cerr
-	}
 	if err != nil {
+		w.discard()
+		return err
+	}
+	if err := w.commit(); err != nil {
 		return err
 	}
 	for _, s := range splits {

@@ -142,9 +142,9 @@ func TestImportMalformedWritesNothing(t *testing.T) {
 	url := storetest.URL(t)
 	input := filepath.Join(t.TempDir(), "bad.jsonl")
 	os.WriteFile(input, []byte(`{"prompt": "a", "response_a": "b", "response_b": "c"}`+"\n"+
-		`{"prompt": "a", "response_a": true, "response_b": "c"}`+"\n"), 0o644)
+		`{"prompt": "a", "response_a": ["b"], "response_b": "c"}`+"\n"), 0o644)
 	_, err := runCLI(t, url, "", "import", "--project", "bad", "--create", input)
-	if err == nil || !strings.Contains(err.Error(), `line 2: field "response_a": want a string, got boolean`) {
+	if err == nil || !strings.Contains(err.Error(), `line 2: field "response_a": want a string, got array`) {
 		t.Fatalf("got %v, want the malformed line listed", err)
 	}
 

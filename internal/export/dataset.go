@@ -154,11 +154,13 @@ type DatasetCounts struct {
 // and votes (not its texts), so its memory grows with the number of
 // votes.
 //
-// A Parquet file has one schema, so it holds one form of a format. It
-// takes the conversational form when opts.Conversational is set or when
-// any prompt of the project is not a single user message (see
-// anyMultiTurn), and the standard form otherwise. JSONL rows take their
-// form row by row.
+// Every row of a file has one form, because a Parquet file has one schema
+// and a JSON loader such as Hugging Face datasets' rejects a column whose
+// type changes between rows. The file takes the conversational form when
+// opts.Conversational is set or when any prompt of the project is not a
+// single user message (see anyMultiTurn), and the standard form
+// otherwise. The whole project decides, not the rows of one split, so
+// the splits of a project share one form.
 func WriteDataset(ctx context.Context, w io.Writer, src DatasetSource, projectID uuid.UUID,
 	opts DatasetOptions) (DatasetCounts, error) {
 	if err := opts.Validate(); err != nil {
@@ -180,7 +182,7 @@ func (o DatasetOptions) writeComparisons(ctx context.Context, w io.Writer, src D
 	if err != nil {
 		return DatasetCounts{}, err
 	}
-	if o.Parquet() && !o.Conversational && o.formVaries() {
+	if !o.Conversational && o.formVaries() {
 		if o.Conversational, err = anyMultiTurn(ctx, src, projectID); err != nil {
 			return DatasetCounts{}, err
 		}

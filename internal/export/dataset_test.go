@@ -2,9 +2,11 @@ package export_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +54,19 @@ func datasetFixture() []datasetComparison {
 		{prompt: user("tie?"), a: "t", b: "u", votes: []datasetVote{{"=tie", ""}, {"=tie", ""}}},
 		{prompt: user("unvoted?"), a: "v", b: "w"},
 	}
+}
+
+// datasetFixtureSingleTurn returns the dataset fixture without its system
+// prompt, so that every prompt is a single user message and the formats
+// write their standard form.
+func datasetFixtureSingleTurn() []datasetComparison {
+	var out []datasetComparison
+	for _, c := range datasetFixture() {
+		if c.prompt.SingleTurn() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // newDatasetProject stores the dataset fixture in a new project.
@@ -190,22 +205,29 @@ func TestWriteDatasetFormats(t *testing.T) {
 	db := storetest.New(t)
 	p := newDatasetProject(t, db)
 
+	// The fixture has a prompt with a system message, so every row of the
+	// formats with two forms takes the conversational form.
+	sky := `[{"role":"user","content":"sky?"}]`
 	tests := []struct {
 		format      string
 		wantFirst   string
 		wantRows    int
 		wantSkipped int
 	}{
-		{export.FormatTRL, `{"prompt":"sky?","chosen":"blue","rejected":"green"}`, 4, 0},
-		{export.FormatTRLImplicit, `{"chosen":"sky?blue","rejected":"sky?green"}`, 4, 0},
-		{export.FormatReward, `{"prompt":"sky?","chosen":"blue","rejected":"green","margin":2.0}`, 4, 0},
-		{export.FormatKTO, `{"prompt":"sky?","completion":"blue","label":true}`, 10, 0},
+		{export.FormatTRL, `{"prompt":` + sky + `,"chosen":[{"role":"assistant","content":"blue"}],` +
+			`"rejected":[{"role":"assistant","content":"green"}]}`, 4, 0},
+		{export.FormatTRLImplicit, `{"chosen":[{"role":"user","content":"sky?"},{"role":"assistant","content":"blue"}],` +
+			`"rejected":[{"role":"user","content":"sky?"},{"role":"assistant","content":"green"}]}`, 4, 0},
+		{export.FormatReward, `{"prompt":` + sky + `,"chosen":[{"role":"assistant","content":"blue"}],` +
+			`"rejected":[{"role":"assistant","content":"green"}],"margin":2.0}`, 4, 0},
+		{export.FormatKTO, `{"prompt":` + sky + `,"completion":[{"role":"assistant","content":"blue"}],` +
+			`"label":true}`, 10, 0},
 		{export.FormatOpenAI, `{"input":{"messages":[{"role":"user","content":"sky?"}]},` +
 			`"preferred_output":[{"role":"assistant","content":"blue"}],` +
 			`"non_preferred_output":[{"role":"assistant","content":"green"}]}`, 4, 0},
 		{export.FormatHH, `{"chosen":"\n\nHuman: sky?\n\nAssistant: blue",` +
 			`"rejected":"\n\nHuman: sky?\n\nAssistant: green"}`, 3, 1},
-		{export.FormatSFT, `{"prompt":"sky?","completion":"blue"}`, 4, 0},
+		{export.FormatSFT, `{"messages":[{"role":"user","content":"sky?"},{"role":"assistant","content":"blue"}]}`, 4, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.format, func(t *testing.T) {
@@ -226,9 +248,106 @@ func TestWriteDatasetFormats(t *testing.T) {
 	}
 }
 
-func TestWriteDatasetKTOBothBad(t *testing.T) {
+func TestWriteDatasetStandardForm(t *testing.T) {
+	db := storetest.New(t)
+	p := newFixtureProject(t, db, datasetFixtureSingleTurn())
+
+	tests := []struct {
+		format    string
+		wantFirst string
+		wantRows  int
+	}{
+		{export.FormatTRL, `{"prompt":"sky?","chosen":"blue","rejected":"green"}`, 3},
+		{export.FormatTRLImplicit, `{"chosen":"sky?blue","rejected":"sky?green"}`, 3},
+		{export.FormatReward, `{"prompt":"sky?","chosen":"blue","rejected":"green","margin":2.0}`, 3},
+		{export.FormatKTO, `{"prompt":"sky?","completion":"blue","label":true}`, 8},
+		{export.FormatSFT, `{"prompt":"sky?","completion":"blue"}`, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			lines, counts := writeDataset(t, db, p, export.DatasetOptions{Format: tt.format})
+			if counts.Rows != tt.wantRows {
+				t.Errorf("rows: got %d, want %d", counts.Rows, tt.wantRows)
+			}
+			if len(lines) == 0 {
+				t.Fatal("no lines written")
+			}
+			if lines[0] != tt.wantFirst {
+				t.Errorf("first line:\ngot  %s\nwant %s", lines[0], tt.wantFirst)
+			}
+		})
+	}
+}
+
+// TestWriteDatasetOneFormPerFile checks that each column of a JSONL
+// file keeps one JSON type in every row, as Hugging Face datasets' JSON
+// loader requires, in a project that mixes single-turn prompts with one
+// that has a system message.
+func TestWriteDatasetOneFormPerFile(t *testing.T) {
 	db := storetest.New(t)
 	p := newDatasetProject(t, db)
+
+	for _, format := range export.DatasetFormats {
+		if format == export.FormatRubric {
+			continue
+		}
+		t.Run(format, func(t *testing.T) {
+			for _, gz := range []bool{false, true} {
+				lines := datasetLines(t, db, p, export.DatasetOptions{Format: format, Gzip: gz})
+				checkOneTypePerColumn(t, lines)
+			}
+		})
+	}
+}
+
+// datasetLines runs WriteDataset and returns its lines, gunzipped when
+// opts.Gzip is set.
+func datasetLines(tb testing.TB, db *store.DB, p labeling.Project, opts export.DatasetOptions) []string {
+	tb.Helper()
+	var buf bytes.Buffer
+	if _, err := export.WriteDataset(context.Background(), &buf, db, p.ID, opts); err != nil {
+		tb.Fatalf("WriteDataset %+v: %v", opts, err)
+	}
+	data := buf.Bytes()
+	if opts.Gzip {
+		zr, err := gzip.NewReader(&buf)
+		if err != nil {
+			tb.Fatalf("gunzip: %v", err)
+		}
+		if data, err = io.ReadAll(zr); err != nil {
+			tb.Fatalf("gunzip: %v", err)
+		}
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+// checkOneTypePerColumn fails when a key of the JSON rows holds a string
+// in one row and an array (or another JSON type) in another.
+func checkOneTypePerColumn(tb testing.TB, lines []string) {
+	tb.Helper()
+	kinds := map[string]byte{}
+	for i, line := range lines {
+		var row map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			tb.Fatalf("line %d: %v", i+1, err)
+		}
+		for key, value := range row {
+			kind := jsonKind(value)
+			if kind == 'n' {
+				continue // null fits any column type
+			}
+			if first, ok := kinds[key]; ok && first != kind {
+				tb.Errorf("line %d: column %q starts with %q, earlier rows with %q:\n%s",
+					i+1, key, kind, first, line)
+			}
+			kinds[key] = kind
+		}
+	}
+}
+
+func TestWriteDatasetKTOBothBad(t *testing.T) {
+	db := storetest.New(t)
+	p := newFixtureProject(t, db, datasetFixtureSingleTurn())
 
 	lines, _ := writeDataset(t, db, p, export.DatasetOptions{Format: export.FormatKTO})
 	want := []string{
@@ -244,7 +363,7 @@ func TestWriteDatasetKTOBothBad(t *testing.T) {
 
 func TestWriteDatasetMetadata(t *testing.T) {
 	db := storetest.New(t)
-	p := newDatasetProject(t, db)
+	p := newFixtureProject(t, db, datasetFixtureSingleTurn())
 	cid, _ := comparisonOf(t, db, p, "sky?")
 
 	lines, _ := writeDataset(t, db, p, export.DatasetOptions{Format: export.FormatTRL, Metadata: true})
@@ -258,7 +377,7 @@ func TestWriteDatasetMetadata(t *testing.T) {
 
 func TestWriteDatasetMinVotes(t *testing.T) {
 	db := storetest.New(t)
-	p := newDatasetProject(t, db)
+	p := newFixtureProject(t, db, datasetFixtureSingleTurn())
 
 	lines, _ := writeDataset(t, db, p, export.DatasetOptions{Format: export.FormatTRL, MinVotes: 2})
 	want := []string{
@@ -272,7 +391,7 @@ func TestWriteDatasetMinVotes(t *testing.T) {
 
 func TestWriteDatasetAdjudicationWins(t *testing.T) {
 	db := storetest.New(t)
-	p := newDatasetProject(t, db)
+	p := newFixtureProject(t, db, datasetFixtureSingleTurn())
 
 	for _, policy := range export.DatasetPolicies {
 		t.Run(policy, func(t *testing.T) {
@@ -297,8 +416,8 @@ func TestWriteDatasetUnanimous(t *testing.T) {
 	want := []string{
 		`{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"2+2?"},` +
 			`{"role":"assistant","content":"4"}]}`,
-		`{"prompt":"single?","completion":"m"}`,
-		`{"prompt":"adjudicated?","completion":"s"}`,
+		`{"messages":[{"role":"user","content":"single?"},{"role":"assistant","content":"m"}]}`,
+		`{"messages":[{"role":"user","content":"adjudicated?"},{"role":"assistant","content":"s"}]}`,
 	}
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("lines:\ngot  %q\nwant %q", lines, want)
@@ -355,6 +474,19 @@ func TestWriteDatasetRejectsOptions(t *testing.T) {
 				t.Errorf("error: got %q, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// jsonKind returns the first byte of value, with true and false as 'b'
+// and every number as '0'.
+func jsonKind(value json.RawMessage) byte {
+	switch c := value[0]; {
+	case c == 't' || c == 'f':
+		return 'b'
+	case c == '-' || (c >= '0' && c <= '9'):
+		return '0'
+	default:
+		return c
 	}
 }
 

@@ -141,7 +141,7 @@ func (o DatasetOptions) writeRatings(ctx context.Context, w io.Writer, src Rubri
 	if err != nil {
 		return DatasetCounts{}, err
 	}
-	if o.Parquet() && !o.Conversational {
+	if !o.Conversational {
 		if o.Conversational, err = anyMultiTurnRated(ctx, src, projectID); err != nil {
 			return DatasetCounts{}, err
 		}

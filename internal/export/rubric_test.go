@@ -73,10 +73,13 @@ func TestWriteDatasetRubric(t *testing.T) {
 	if counts.Rows != 3 {
 		t.Errorf("rows: got %d, want 3", counts.Rows)
 	}
+	// The "2+2?" prompt has a system message, so every row takes the
+	// conversational form.
+	sky := `{"prompt":[{"role":"user","content":"sky?"}],`
 	want := map[string]string{
-		"blue": `{"prompt":"sky?","response":"blue","model":"model-blue","response_id":"` + ids["blue"].String() +
+		"blue": sky + `"response":"blue","model":"model-blue","response_id":"` + ids["blue"].String() +
 			`","helpful":4.5,"honest":4.0,"verbosity":null,"ratings":2}`,
-		"green": `{"prompt":"sky?","response":"green","model":"model-green","response_id":"` +
+		"green": sky + `"response":"green","model":"model-green","response_id":"` +
 			ids["green"].String() + `","helpful":2.0,"honest":null,"verbosity":null,"ratings":1}`,
 		"4": `{"prompt":[{"role":"system","content":"Be brief."},{"role":"user","content":"2+2?"}],` +
 			`"response":"4","model":"model-4","response_id":"` + ids["4"].String() +
@@ -91,6 +94,7 @@ func TestWriteDatasetRubric(t *testing.T) {
 			t.Errorf("row of %s:\ngot  %s\nwant %s", row.Response, line, want[row.Response])
 		}
 	}
+	checkOneTypePerColumn(t, lines)
 }
 
 func TestRubricParquet(t *testing.T) {

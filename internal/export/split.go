@@ -115,6 +115,22 @@ func (r SplitRatios) String() string {
 		",test=" + format(r.Test)
 }
 
+// MarshalText returns r in the form of String, so that JSON holds split
+// ratios as the split_ratios query parameter writes them.
+func (r SplitRatios) MarshalText() ([]byte, error) {
+	return []byte(r.String()), nil
+}
+
+// UnmarshalText sets r from the forms that ParseSplitRatios reads.
+func (r *SplitRatios) UnmarshalText(text []byte) error {
+	parsed, err := ParseSplitRatios(string(text))
+	if err != nil {
+		return err
+	}
+	*r = parsed
+	return nil
+}
+
 // SplitOf returns the split of the prompt named by promptKey: "train",
 // "validation" or "test". The first 8 bytes of SHA-256(seed + "\x00" +
 // promptKey) as a fraction of 2^64 pick the split: train below

@@ -93,7 +93,10 @@ func TestExportFromStore(t *testing.T) {
 		if n != 2 {
 			t.Errorf("rows: got %d, want 2", n)
 		}
-		want := `{"prompt":"Größe <1>?","chosen":"groß","rejected":"klein & fein"}` + "\n" +
+		// The system prompt of "2+2?" puts every row in the
+		// conversational form.
+		want := `{"prompt":[{"role":"user","content":"Größe <1>?"}],` +
+			`"chosen":[{"role":"assistant","content":"groß"}],"rejected":[{"role":"assistant","content":"klein & fein"}]}` + "\n" +
 			`{"prompt":[{"role":"system","content":"Be brief."},{"role":"user","content":"2+2?"}],` +
 			`"chosen":[{"role":"assistant","content":"4"}],"rejected":[{"role":"assistant","content":"5"}]}` + "\n"
 		if got := buf.String(); got != want {

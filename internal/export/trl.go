@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -44,13 +45,20 @@ type conversationalRow struct {
 }
 
 // WriteTRL writes one JSON line per comparison of projectID that has a
-// majority winner, in import order, and returns how many it wrote. A
-// single-turn prompt gives the standard form ({"prompt", "chosen",
-// "rejected"} as strings) unless opts.Conversational is set; a prompt
-// with a system message or several turns always gives the
-// conversational form.
+// majority winner, in import order, and returns how many it wrote. Every
+// row takes one form, as in WriteDataset: the conversational form when
+// opts.Conversational is set or any prompt of the project has a system
+// message or several turns, and the standard form ({"prompt", "chosen",
+// "rejected"} as strings) otherwise.
 func WriteTRL(ctx context.Context, w io.Writer, src PreferenceSource, projectID uuid.UUID,
 	opts TRLOptions) (int, error) {
+	if !opts.Conversational {
+		multiTurn, err := anyMultiTurnPreference(ctx, src, projectID)
+		if err != nil {
+			return 0, fmt.Errorf("export trl preferences of project %s: %w", projectID, err)
+		}
+		opts.Conversational = multiTurn
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -64,6 +72,27 @@ func WriteTRL(ctx context.Context, w io.Writer, src PreferenceSource, projectID 
 		return n, fmt.Errorf("export trl preferences of project %s: %w", projectID, err)
 	}
 	return n, bw.Flush()
+}
+
+// anyMultiTurnPreference reports whether any prompt of projectID, or
+// without a PromptFormSource any preference's prompt, is other than a
+// single user message.
+func anyMultiTurnPreference(ctx context.Context, src PreferenceSource, projectID uuid.UUID) (bool, error) {
+	if forms, ok := src.(PromptFormSource); ok {
+		return forms.HasMultiTurnPrompt(ctx, projectID)
+	}
+	found := false
+	err := src.EachPreference(ctx, projectID, func(p labeling.Preference) error {
+		if !p.Prompt.SingleTurn() {
+			found = true
+			return errStopScan
+		}
+		return nil
+	})
+	if errors.Is(err, errStopScan) {
+		err = nil
+	}
+	return found, err
 }
 
 func trlRow(p labeling.Preference, opts TRLOptions) any {

@@ -128,6 +128,8 @@ func TestWriteTRLRow(t *testing.T) {
 	}
 }
 
+// TestWriteTRLRowsInSourceOrder also checks that a multi-turn prompt
+// puts every row in the conversational form.
 func TestWriteTRLRowsInSourceOrder(t *testing.T) {
 	project := uuid.New()
 	src := fakePreferences{project: project, rows: []labeling.Preference{
@@ -143,10 +145,12 @@ func TestWriteTRLRowsInSourceOrder(t *testing.T) {
 	if n != 3 {
 		t.Errorf("rows: got %d, want 3", n)
 	}
-	want := `{"prompt":"one","chosen":"1","rejected":"x"}` + "\n" +
+	want := `{"prompt":[{"role":"user","content":"one"}],` +
+		`"chosen":[{"role":"assistant","content":"1"}],"rejected":[{"role":"assistant","content":"x"}]}` + "\n" +
 		`{"prompt":[{"role":"system","content":"s"},{"role":"user","content":"two"}],` +
 		`"chosen":[{"role":"assistant","content":"2"}],"rejected":[{"role":"assistant","content":"y"}]}` + "\n" +
-		`{"prompt":"three","chosen":"3","rejected":"z"}` + "\n"
+		`{"prompt":[{"role":"user","content":"three"}],` +
+		`"chosen":[{"role":"assistant","content":"3"}],"rejected":[{"role":"assistant","content":"z"}]}` + "\n"
 	if got := buf.String(); got != want {
 		t.Errorf("output:\ngot  %s\nwant %s", got, want)
 	}

@@ -128,6 +128,10 @@ const (
 	// SkipTooMany marks responses of a prompt in a grouped format past
 	// the first MaxCompletions distinct ones.
 	SkipTooMany SkipReason = "too_many_responses"
+	// SkipResponseNotText marks a pairs record whose response is a JSON
+	// boolean or number, such as the true that stands in for a few
+	// responses of the PandaLM test set. Any other type is malformed.
+	SkipResponseNotText SkipReason = "response_not_text"
 )
 
 // Skip is a well-formed record that was left out, in whole or in part.

@@ -33,8 +33,8 @@ func TestReadMalformed(t *testing.T) {
 		{"string record", FormatPairs, `"p"`, "", "want a JSON object, got string"},
 		{"null record", FormatPairs, `null`, "", "want a JSON object, got null"},
 		{"missing field", FormatPairs, `{"prompt": "p", "response_a": "a"}`, "response_b", "missing"},
-		{"boolean response", FormatPairs, `{"prompt": "p", "response_a": true, "response_b": "b"}`, "response_a",
-			"want a string, got boolean"},
+		{"array response", FormatPairs, `{"prompt": "p", "response_a": ["a"], "response_b": "b"}`, "response_a",
+			"want a string, got array"},
 		{"null response", FormatPairs, `{"prompt": "p", "response_a": "a", "response_b": null}`, "response_b",
 			"want a string, got null"},
 		{"number prompt", FormatPairs, `{"prompt": 3, "response_a": "a", "response_b": "b"}`, "prompt",
@@ -188,7 +188,7 @@ func TestReadUndetectableOpenAssistant(t *testing.T) {
 func TestReadFirstRecordMalformedThenDetects(t *testing.T) {
 	// A first line that is not a JSON object is listed, and the format is
 	// detected from the next one, so its own errors are listed too.
-	input := "not json\n" + `{"prompt": "p", "response_a": "a", "response_b": 1}` + "\n"
+	input := "not json\n" + `{"prompt": "p", "response_a": "a", "response_b": {}}` + "\n"
 	_, res, err := readString(t, input, Options{})
 	malformed := mustMalformed(t, err)
 	if malformed.Total != 2 {

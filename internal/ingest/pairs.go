@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/pairwise/pairwise/internal/labeling"
 )
 
@@ -13,32 +16,68 @@ var pairsLabels = map[string]labeling.SourceLabel{
 	"both_bad": {Verdict: labeling.VerdictBothBad},
 }
 
+// pairsSides are the response and model fields of the two sides of a
+// pairs record.
+var pairsSides = [2]struct{ response, model string }{
+	{"response_a", "model_a"},
+	{"response_b", "model_b"},
+}
+
 // parsePairs reads a record of the generic pairs format: prompt,
 // response_a, response_b, and the optional system, label, model_a and
-// model_b.
+// model_b. A response that is a JSON boolean or number skips the record
+// once every other field has been checked, so that a record with a
+// malformed field is still rejected.
 func parsePairs(rec record) (outcome, error) {
 	prompt, err := readPrompt(rec)
 	if err != nil {
 		return outcome{}, err
 	}
-	a, err := readCandidate(rec, "response_a", "model_a")
-	if err != nil {
-		return outcome{}, err
-	}
-	b, err := readCandidate(rec, "response_b", "model_b")
-	if err != nil {
-		return outcome{}, err
+	var candidates []labeling.Candidate
+	var notText []string
+	for _, side := range pairsSides {
+		if field, value := scalarValue(rec, side.response); field != "" {
+			notText = append(notText, fmt.Sprintf("field %q is %s, not text", field, value))
+			if _, _, err := rec.optionalText(side.model); err != nil {
+				return outcome{}, err
+			}
+			continue
+		}
+		c, err := readCandidate(rec, side.response, side.model)
+		if err != nil {
+			return outcome{}, err
+		}
+		candidates = append(candidates, c)
 	}
 	label, err := readPairsLabel(rec)
 	if err != nil {
 		return outcome{}, err
 	}
 
-	if a.Content == b.Content {
+	if len(notText) > 0 {
+		return skipped(SkipResponseNotText, strings.Join(notText, "; ")), nil
+	}
+	if candidates[0].Content == candidates[1].Content {
 		return skipped(SkipIdentical, "response_a and response_b are identical"), nil
 	}
-	row := labeling.Row{Prompt: prompt, Candidates: []labeling.Candidate{a, b}, Label: label}
+	row := labeling.Row{Prompt: prompt, Candidates: candidates, Label: label}
 	return outcome{row: &row}, nil
+}
+
+// scalarValue returns the file's name and the JSON text of the first
+// source field of canonical whose value is a JSON boolean or number, or
+// two empty strings when there is none.
+func scalarValue(rec record, canonical string) (field, value string) {
+	for _, f := range rec.names.sources(canonical) {
+		raw, ok := rec.members[f]
+		if !ok {
+			continue
+		}
+		if kind := jsonKind(raw); kind == "boolean" || kind == "number" {
+			return f, kind + " " + string(raw)
+		}
+	}
+	return "", ""
 }
 
 // readCandidate reads a required response field and an optional model

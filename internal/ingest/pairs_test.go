@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/pairwise/pairwise/internal/labeling"
@@ -246,7 +247,7 @@ func TestPairsFieldMapErrorsNameFileFields(t *testing.T) {
 	}{
 		{"part missing", `{"instruction": "I", "output_1": "x", "output_2": "y"}`, "input", "missing"},
 		{"part not a string", `{"instruction": "I", "input": 5, "output_1": "x", "output_2": "y"}`, "input", "want a string, got number"},
-		{"response renamed", `{"instruction": "I", "input": "", "output_1": false, "output_2": "y"}`, "output_1", "want a string, got boolean"},
+		{"response renamed", `{"instruction": "I", "input": "", "output_1": ["x"], "output_2": "y"}`, "output_1", "want a string, got array"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -256,6 +257,54 @@ func TestPairsFieldMapErrorsNameFileFields(t *testing.T) {
 			want := LineError{Line: 1, Field: tt.field, Reason: tt.reason}
 			if got != want {
 				t.Errorf("error: got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestPairsScalarResponseSkipped(t *testing.T) {
+	input := `{"prompt": "p", "response_a": "a", "response_b": "b"}
+{"prompt": "p", "response_a": true, "response_b": "b"}
+{"prompt": "p", "response_a": "a", "response_b": 4.5}
+{"prompt": "p", "response_a": false, "response_b": 0}
+`
+	rows, res := mustRead(t, input, Options{})
+	if len(rows) != 1 {
+		t.Errorf("rows: got %d, want 1", len(rows))
+	}
+	want := []Skip{
+		{Line: 2, Reason: SkipResponseNotText, Detail: `field "response_a" is boolean true, not text`},
+		{Line: 3, Reason: SkipResponseNotText, Detail: `field "response_b" is number 4.5, not text`},
+		{Line: 4, Reason: SkipResponseNotText,
+			Detail: `field "response_a" is boolean false, not text; field "response_b" is number 0, not text`},
+	}
+	if !slices.Equal(res.Skipped, want) {
+		t.Errorf("skipped:\ngot  %v\nwant %v", res.Skipped, want)
+	}
+}
+
+// TestPairsScalarResponseMalformedRecord checks that a boolean response
+// does not hide another field's error: the record is still malformed.
+func TestPairsScalarResponseMalformedRecord(t *testing.T) {
+	tests := []struct {
+		name, record string
+		want         LineError
+	}{
+		{"bad label", `{"prompt": "p", "response_a": true, "response_b": "b", "label": "c"}`,
+			LineError{Line: 1, Field: "label", Reason: `label "c" is not a, b, tie or both_bad`}},
+		{"object response", `{"prompt": "p", "response_a": true, "response_b": {"text": "b"}}`,
+			LineError{Line: 1, Field: "response_b", Reason: "want a string, got object"}},
+		{"missing prompt", `{"response_a": true, "response_b": "b"}`,
+			LineError{Line: 1, Field: "prompt", Reason: "missing"}},
+		{"bad model", `{"prompt": "p", "response_a": 1, "response_b": "b", "model_a": 7}`,
+			LineError{Line: 1, Field: "model_a", Reason: "want a string, got number"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := readString(t, tt.record+"\n", Options{Format: FormatPairs})
+			malformed := mustMalformed(t, err)
+			if len(malformed.Lines) != 1 || malformed.Lines[0] != tt.want {
+				t.Errorf("malformed lines: got %v, want [%v]", malformed.Lines, tt.want)
 			}
 		})
 	}

@@ -38,8 +38,11 @@ func (imp *importer) readSource(r io.Reader) error {
 
 // readParquet reads a Parquet file whose first bytes are buffered in src.
 // A Parquet reader needs random access, so r is read in place when it is
-// a regular file, and copied to a temporary file otherwise. Each row becomes a JSON object with one
-// member per column, so the format parsers check it as they check JSON.
+// a regular file, and copied to a temporary file otherwise. The sizes in
+// the footer and page headers are checked against the row limit before
+// any row is decoded (see checkParquetSizes). Each row becomes a JSON
+// object with one member per column, so the format parsers check it as
+// they check JSON.
 func readParquet(src *bufio.Reader, r io.Reader, imp *importer) error {
 	imp.result.Unit = UnitRow
 	at, size, cleanup, err := randomAccess(src, r)
@@ -48,12 +51,26 @@ func readParquet(src *bufio.Reader, r io.Reader, imp *importer) error {
 	}
 	defer cleanup()
 
-	file, err := parquet.OpenFile(at, size)
+	if err := checkParquetFooter(at, size, imp.opts.MaxLineBytes); err != nil {
+		imp.reject(1, err)
+		return errStop
+	}
+	// The page index and bloom filters serve lookups, not a full read.
+	file, err := parquet.OpenFile(at, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
 	if err != nil {
 		imp.reject(1, fieldError("", "invalid Parquet file: %v; "+
 			"the file may be truncated, so write or upload it again", err))
 		return errStop
 	}
+	if problems := checkParquetSizes(file, at, imp.opts.MaxLineBytes); len(problems) > 0 {
+		for i := range problems {
+			imp.reject(problems[i].Line, &problems[i])
+		}
+		return errStop
+	}
+
+	// The reader decodes one row at a time, so the memory it holds is the
+	// current page of each column, which checkParquetSizes bounded.
 	reader := parquet.NewReader(file)
 	defer reader.Close()
 

@@ -289,7 +289,7 @@ func TestReadEmptyInput(t *testing.T) {
 func TestReadErrorCap(t *testing.T) {
 	var lines []string
 	for range 25 {
-		lines = append(lines, `{"prompt": "p", "response_a": true, "response_b": "b"}`)
+		lines = append(lines, `{"prompt": "p", "response_a": ["a"], "response_b": "b"}`)
 	}
 	input := pairLine("first") + "\n" + strings.Join(lines, "\n")
 

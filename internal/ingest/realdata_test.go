@@ -207,14 +207,20 @@ func hasReplyStartingHuman(row labeling.Row) bool {
 	return false
 }
 
+// pandaLMFields is the field map of the PandaLM test set that
+// docs/import-formats.md gives.
+const pandaLMFields = "prompt=instruction+input,response_a=response1,response_b=response2"
+
 func TestPandaLMTestsetBooleanResponses(t *testing.T) {
 	path := sharedDataFile(t, "pandalm-testset-v1/testset-v1.json")
-	fields, err := ParseFieldMap("prompt=instruction+input,response_a=response1,response_b=response2")
+	fields, err := ParseFieldMap(pandaLMFields)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, res, err := readFile(t, path, Options{Fields: fields, MaxErrors: 100})
-	malformed := mustMalformed(t, err)
+	rows, res, err := readFile(t, path, Options{Fields: fields})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
 
 	if res.Read != 999 {
 		t.Errorf("records read: got %v, want %v", res.Read, 999)
@@ -222,42 +228,41 @@ func TestPandaLMTestsetBooleanResponses(t *testing.T) {
 	if res.Format != FormatPairs {
 		t.Errorf("format: got %v, want %v", res.Format, FormatPairs)
 	}
-	if malformed.Total != 6 {
-		t.Errorf("malformed records: got %v, want %v", malformed.Total, 6)
+	if len(rows) != 993 {
+		t.Errorf("rows: got %v, want %v", len(rows), 993)
 	}
 
 	// Lines where the array elements with idx 157, 158, 159, 161, 162 and
 	// 164 start; their response is the boolean true.
-	want := []LineError{
-		{Line: 1886, Field: "response1", Reason: "want a string, got boolean"},
-		{Line: 1898, Field: "response1", Reason: "want a string, got boolean"},
-		{Line: 1910, Field: "response1", Reason: "want a string, got boolean"},
-		{Line: 1934, Field: "response2", Reason: "want a string, got boolean"},
-		{Line: 1946, Field: "response2", Reason: "want a string, got boolean"},
-		{Line: 1970, Field: "response1", Reason: "want a string, got boolean"},
+	want := []Skip{
+		{Line: 1886, Reason: SkipResponseNotText, Detail: `field "response1" is boolean true, not text`},
+		{Line: 1898, Reason: SkipResponseNotText, Detail: `field "response1" is boolean true, not text`},
+		{Line: 1910, Reason: SkipResponseNotText, Detail: `field "response1" is boolean true, not text`},
+		{Line: 1934, Reason: SkipResponseNotText, Detail: `field "response2" is boolean true, not text`},
+		{Line: 1946, Reason: SkipResponseNotText, Detail: `field "response2" is boolean true, not text`},
+		{Line: 1970, Reason: SkipResponseNotText, Detail: `field "response1" is boolean true, not text`},
 	}
-	if !slices.Equal(malformed.Lines, want) {
-		t.Errorf("malformed lines: got %v, want %v", malformed.Lines, want)
-	}
-
-	// Rows before the first malformed record were emitted; none after it.
-	if len(rows) != 157 {
-		t.Errorf("rows emitted: got %v, want %v", len(rows), 157)
+	if !slices.Equal(res.Skipped, want) {
+		t.Errorf("skipped: got %v, want %v", res.Skipped, want)
 	}
 	for _, row := range rows {
-		if row.Line >= 1886 {
-			t.Errorf("row emitted from line %d, after the first malformed record", row.Line)
+		if row.Label != nil {
+			t.Errorf("row at line %d: got label %+v, want none", row.Line, *row.Label)
+			break
 		}
 	}
 }
 
 func TestPandaLMTestsetFirstRow(t *testing.T) {
 	path := sharedDataFile(t, "pandalm-testset-v1/testset-v1.json")
-	fields, err := ParseFieldMap("prompt=instruction+input,response_a=response1,response_b=response2")
+	fields, err := ParseFieldMap(pandaLMFields)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, _, _ := readFile(t, path, Options{Fields: fields, MaxErrors: 100})
+	rows, _, err := readFile(t, path, Options{Fields: fields})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
 	if len(rows) == 0 {
 		t.Fatalf("rows emitted: got 0, want at least 1")
 	}

@@ -402,6 +402,15 @@ func checkTRL(tb testing.TB, a *testApp, data []byte, votes []castVote, allConve
 		tb.Fatalf("trl rows: got %d, want %d", len(rows), len(want))
 	}
 
+	// One multi-turn prompt puts every row of the file in the
+	// conversational form.
+	conversational := allConversational
+	for _, e := range want {
+		if !e.prompt.SingleTurn() {
+			conversational = true
+		}
+	}
+
 	var single, multi int
 	for i, row := range rows {
 		checkKeys(tb, fmt.Sprintf("trl row %d", i+1), keysOf(row), []string{"chosen", "prompt", "rejected"})
@@ -413,7 +422,7 @@ func checkTRL(tb testing.TB, a *testApp, data []byte, votes []castVote, allConve
 		}
 
 		var got, expect map[string]any
-		if e.prompt.SingleTurn() && !allConversational {
+		if !conversational {
 			expect = map[string]any{"prompt": e.prompt[0].Content, "chosen": e.chosen, "rejected": e.rejected}
 		} else {
 			checkConversation(tb, i+1, row)

@@ -28,24 +28,25 @@ var exportFormats = append([]string{ExportTRL, ExportJudgments}, export.DatasetF
 // every format, Salt to the judgments format only, and the rest to the
 // dataset formats only (see export.DatasetOptions).
 type ExportOptions struct {
-	Format string
+	Format string `json:"format"`
 	// Conversational writes rows in the conversational form even for
 	// single-turn prompts.
-	Conversational bool
-	Policy         string
-	MinVotes       int
-	Metadata       bool
-	Split          string
-	Seed           string
+	Conversational bool   `json:"conversational"`
+	Policy         string `json:"policy,omitempty"`
+	MinVotes       int    `json:"min_votes"`
+	Metadata       bool   `json:"metadata"`
+	Split          string `json:"split,omitempty"`
+	Seed           string `json:"seed,omitempty"`
 	// Ratios are the split shares; the zero value means
-	// export.DefaultSplitRatios.
-	Ratios export.SplitRatios
+	// export.DefaultSplitRatios. JSON holds them in the form of the
+	// split_ratios query parameter.
+	Ratios export.SplitRatios `json:"split_ratios,omitzero"`
 	// File is jsonl (the default) or parquet; Gzip compresses JSONL.
-	File string
-	Gzip bool
+	File string `json:"file,omitempty"`
+	Gzip bool   `json:"gzip"`
 	// Salt keys the annotator pseudonyms of the judgments format; empty
 	// means a fresh random salt.
-	Salt string
+	Salt string `json:"salt,omitempty"`
 }
 
 // plainTRL reports whether opts asks for TRL rows with the defaults,

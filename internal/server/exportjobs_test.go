@@ -353,3 +353,41 @@ func TestExportJobStates(t *testing.T) {
 		}
 	})
 }
+
+func TestExportJobStatusOptionNames(t *testing.T) {
+	t.Parallel()
+	a := startJobApp(t, 3)
+	a.run()
+	p := a.judgedProject(t, 2)
+	token := a.apiToken(t, researcherEmail)
+	path := "/api/v1/projects/" + p.ID.String() +
+		"/exports?format=kto&policy=unanimous&min_votes=1&metadata=true&split=train&split_ratios=0.8,0.1,0.1&seed=s1"
+
+	res := a.apiRequest(t, token, http.MethodPost, path, nil, nil)
+	if res.status != http.StatusAccepted {
+		t.Fatalf("start job: status %d; body:\n%s", res.status, res.body)
+	}
+	var status struct {
+		Options struct {
+			Export map[string]any `json:"export"`
+		} `json:"options"`
+	}
+	decodeJSON(t, res.body, &status)
+	want := map[string]any{"format": "kto", "policy": "unanimous", "min_votes": 1.0,
+		"metadata": true, "split": "train", "seed": "s1",
+		"split_ratios": "train=0.8,validation=0.1,test=0.1", "conversational": false, "gzip": false}
+	for name, value := range want {
+		if got, ok := status.Options.Export[name]; !ok || got != value {
+			t.Errorf("options.export[%q]: got %v (present %v), want %v", name, got, ok, value)
+		}
+	}
+	if _, ok := status.Options.Export["Format"]; ok {
+		t.Errorf("options.export has the Go field name Format: %v", status.Options.Export)
+	}
+
+	// The job reads its options back from the stored JSON.
+	done := waitForJob(t, a.login(t, researcherEmail), res.header.Get("Location"))
+	if done.Status != store.ExportDone {
+		t.Errorf("job: got %+v, want done", done)
+	}
+}

@@ -28,11 +28,11 @@ const questionPairs = `{"question": "Capital of France?", "response_a": "Paris."
 {"question": "Author of Hamlet?", "response_a": "Shakespeare.", "response_b": "Marlowe.", "label": "a"}
 `
 
-// malformedPairs has a line that is not JSON (2) and a boolean response (4).
+// malformedPairs has a line that is not JSON (2) and a list as a response (4).
 const malformedPairs = `{"prompt": "Capital of France?", "response_a": "Paris.", "response_b": "Lyon."}
 {"prompt": "Largest planet?", "response_a": "Jupiter.",
 {"prompt": "Author of Hamlet?", "response_a": "Shakespeare.", "response_b": "Marlowe."}
-{"prompt": "Is water wet?", "response_a": true, "response_b": "It depends."}
+{"prompt": "Is water wet?", "response_a": ["Yes."], "response_b": "It depends."}
 `
 
 // wantMalformed are the lines of malformedPairs that an import rejects.
@@ -41,7 +41,7 @@ var wantMalformed = []struct {
 	field, reason string
 }{
 	{2, "", "invalid JSON: unexpected end of JSON input"},
-	{4, "response_a", "want a string, got boolean"},
+	{4, "response_a", "want a string, got array"},
 }
 
 // multipartUpload encodes the project page's import form.
