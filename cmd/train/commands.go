@@ -42,6 +42,12 @@ func pretrainCommand(ctx context.Context, e *env, args []string) error {
 		if *vocabSize > 0 {
 			return errors.New("--vocab-size trains a new tokenizer, which an existing --model cannot use")
 		}
+		for _, name := range []string{"n-layer", "n-head", "n-embd", "n-positions"} {
+			if isSet(fs, name) {
+				return fmt.Errorf("--%s shapes a new model, but --model %s has its shape in its config.json; "+
+					"drop --%s, or drop --model to start a new model", name, *model, name)
+			}
+		}
 		m, vocab, err = loadModel(*model, *tokenizer)
 	default:
 		vocab, err = pretrainVocab(e, f, *tokenizer, *vocabSize)
@@ -93,6 +99,10 @@ func pretrainVocab(e *env, f trainFlags, path string, size int) (train.Vocab, er
 		return train.Vocab{}, err
 	}
 	e.log.Info("tokenizer trained", "vocab_size", v.Size, "documents", len(docs))
+	if v.Size < size {
+		e.log.Warn("the corpus has too few distinct byte pairs for --vocab-size; the tokenizer is smaller",
+			"vocab_size_requested", size, "vocab_size", v.Size)
+	}
 	return v, nil
 }
 
@@ -201,11 +211,8 @@ func dpoCommand(ctx context.Context, e *env, args []string) error {
 	// model; it is cloned before training changes the policy.
 	reference := policy.Clone()
 	if *ref != "" {
-		if reference, err = gpt2.Load(*ref); err != nil {
-			return fmt.Errorf("--ref: %w", err)
-		}
-		if err := vocab.Fits(reference); err != nil {
-			return fmt.Errorf("--ref %s: %w", *ref, err)
+		if reference, err = loadReference(*ref, vocab); err != nil {
+			return err
 		}
 	}
 

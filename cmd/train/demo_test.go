@@ -133,6 +133,8 @@ func TestJudgeBadInput(t *testing.T) {
 		{"no prompts", []string{"judge", "--aligned", base, "--reference", base}, "missing --prompts"},
 		{"not a demo prompt", []string{"judge", "--aligned", base, "--reference", base, "--prompts", notDemo,
 			"--max-new-tokens", "2"}, "asks no request of the demo task"},
+		{"reply longer than the context", []string{"judge", "--aligned", base, "--reference", base,
+			"--prompts", notDemo, "--max-new-tokens", "64"}, "exceeds the model's n_positions 64"},
 		{"demo-data without out", []string{"demo-data"}, "missing --out"},
 		{"demo-data zero rows", []string{"demo-data", "--out", t.TempDir(), "--sft-rows", "0"},
 			"invalid number of fine-tuning rows 0"},

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/pairwise/pairwise/internal/labeling"
 	"github.com/pairwise/pairwise/internal/train"
-	"github.com/pairwise/pairwise/internal/train/gpt2"
 )
 
 // userTurn returns a conversation of one user message.
@@ -44,6 +44,9 @@ func evalCommand(ctx context.Context, e *env, args []string) error {
 	registerSampling(fs, &s)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *batch < 1 {
+		return fmt.Errorf("invalid --batch-size %d: want at least 1", *batch)
 	}
 	data2 := train.EvalData{File: *data, Context: *contextLen, BatchSize: *batch, SkipEmpty: *skipEmpty}
 
@@ -98,9 +101,9 @@ func evalPolicy(ctx context.Context, e *env, dir, refDir string, d dpoFlags, dat
 	if err != nil {
 		return err
 	}
-	ref, err := gpt2.Load(refDir)
+	ref, err := loadReference(refDir, vocab)
 	if err != nil {
-		return fmt.Errorf("--ref: %w", err)
+		return err
 	}
 	metrics, cut, err := train.EvalDPO(ctx, data, obj, policy, ref, vocab)
 	if err != nil {
@@ -181,11 +184,21 @@ func writeSamples(path string, samples []train.WinSample) error {
 	return f.Close()
 }
 
-// withCut adds the truncation counts to metrics.
-func withCut(m train.Metrics, cut train.Truncation) train.Metrics {
-	m["rows_prompt_cut"] = float64(cut.PromptsCut)
-	m["rows_completion_cut"] = float64(cut.CompletionsCut)
-	return m
+// withCut adds the truncation counts to metrics and returns them ready
+// for JSON, with null for a NaN or infinite value, which JSON cannot
+// encode.
+func withCut(m train.Metrics, cut train.Truncation) map[string]any {
+	out := make(map[string]any, len(m)+2)
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			out[k] = nil
+		} else {
+			out[k] = v
+		}
+	}
+	out["rows_prompt_cut"] = cut.PromptsCut
+	out["rows_completion_cut"] = cut.CompletionsCut
+	return out
 }
 
 // printJSON writes v to stdout as indented JSON.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/pairwise/pairwise/internal/train"
@@ -33,6 +34,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// isSet reports whether the flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
 }
 
 // trainFlags are the flags every training subcommand takes.
@@ -111,23 +123,66 @@ func (f *trainFlags) dataConfig() train.Data {
 // tokenizerPath, or else the one saved beside the model.
 func loadModel(path, tokenizerPath string) (*gpt2.Model, train.Vocab, error) {
 	if path == "" {
-		return nil, train.Vocab{}, errors.New("missing model directory")
+		return nil, train.Vocab{}, errors.New("missing --model: name a model directory " +
+			"(config.json and model.safetensors, as train saves them)")
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !strings.HasSuffix(path, ".safetensors") {
+		return nil, train.Vocab{}, fmt.Errorf("%s is a file, not a model: name a model directory "+
+			"(config.json and model.safetensors) or its .safetensors file", path)
 	}
 	m, err := gpt2.Load(path)
 	if err != nil {
 		return nil, train.Vocab{}, err
 	}
+	if err := train.CheckWeights(m); err != nil {
+		return nil, train.Vocab{}, fmt.Errorf("%s: %w; the model comes from a diverged run, so use another", path, err)
+	}
 	if tokenizerPath == "" {
 		tokenizerPath = modelDir(path)
+	} else if own, err := train.LoadVocab(modelDir(path)); err == nil {
+		// A tokenizer saved beside the model is the one it was trained
+		// with, so another one given by --tokenizer is a mistake.
+		named, err := train.LoadVocab(tokenizerPath)
+		if err != nil {
+			return nil, train.Vocab{}, err
+		}
+		if err := own.Matches(named); err != nil {
+			return nil, train.Vocab{}, fmt.Errorf("--tokenizer %s is not the tokenizer saved with the model in %s (%w); "+
+				"drop --tokenizer", tokenizerPath, modelDir(path), err)
+		}
 	}
 	v, err := train.LoadVocab(tokenizerPath)
 	if err != nil {
-		return nil, train.Vocab{}, fmt.Errorf("%w (name the tokenizer with --tokenizer)", err)
+		return nil, train.Vocab{}, fmt.Errorf("%w; copy the model's tokenizer files into %s, or name them "+
+			"with --tokenizer (pretrain, sft, reward, dpo and generate take it)", err, modelDir(path))
 	}
 	if err := v.Fits(m); err != nil {
 		return nil, train.Vocab{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, v, nil
+}
+
+// loadReference loads the reference model of a DPO policy whose tokenizer
+// is vocab. When the reference directory has a tokenizer of its own, it
+// must be the same, because the policy's token ids are scored by both
+// models.
+func loadReference(path string, vocab train.Vocab) (*gpt2.Model, error) {
+	ref, err := gpt2.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("--ref: %w", err)
+	}
+	if err := vocab.Fits(ref); err != nil {
+		return nil, fmt.Errorf("--ref %s: %w", path, err)
+	}
+	if err := train.CheckWeights(ref); err != nil {
+		return nil, fmt.Errorf("--ref %s: %w; the model comes from a diverged run, so use another", path, err)
+	}
+	if own, err := train.LoadVocab(modelDir(path)); err == nil {
+		if err := vocab.Matches(own); err != nil {
+			return nil, fmt.Errorf("--ref %s: %w; the reference must use the policy's tokenizer", path, err)
+		}
+	}
+	return ref, nil
 }
 
 // modelDir returns the directory of a model path, which names a directory
@@ -144,6 +199,12 @@ func modelDir(path string) string {
 
 // printSummary writes the end of a run.
 func printSummary(e *env, sum train.Summary) {
+	if sum.AlreadyFinished {
+		fmt.Fprintf(e.stdout, "the run had already finished all %d steps; the model is in %s "+
+			"(to train it further, start a new run with --model %s and another --out)\n",
+			sum.Steps, sum.OutDir, sum.OutDir)
+		return
+	}
 	fmt.Fprintf(e.stdout, "trained %d steps; model saved to %s\n", sum.Steps, sum.OutDir)
 	if c := sum.Truncated; c.PromptsCut > 0 || c.CompletionsCut > 0 {
 		fmt.Fprintf(e.stdout, "truncated to the context: %d of %d training rows lost the start of their prompt, "+

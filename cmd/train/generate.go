@@ -14,11 +14,20 @@ import (
 	"github.com/pairwise/pairwise/internal/train"
 )
 
-// stringList is a repeatable string flag.
+// stringList is a repeatable string flag. Each value has the escapes \n,
+// \t and \\ replaced by a newline, a tab and a backslash, because a shell
+// passes "\n" on as two characters and a stop string is most often a
+// newline.
 type stringList []string
 
-func (s *stringList) String() string     { return strings.Join(*s, ", ") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+var flagEscapes = strings.NewReplacer(`\\`, `\`, `\n`, "\n", `\t`, "\t")
+
+func (s *stringList) String() string { return strings.Join(*s, ", ") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, flagEscapes.Replace(v))
+	return nil
+}
 
 // samplingFlags are the generation flags, shared with eval.
 type samplingFlags struct {
@@ -34,7 +43,7 @@ func registerSampling(fs *flag.FlagSet, s *samplingFlags) {
 	fs.IntVar(&s.topK, "top-k", 0, "sample from the `K` most likely tokens; 0 keeps all")
 	fs.Float64Var(&s.topP, "top-p", 1, "sample from the smallest set of tokens whose probability reaches `P`")
 	fs.IntVar(&s.maxNew, "max-new-tokens", 64, "maximum `tokens` to generate")
-	fs.Var(&s.stop, "stop", "stop generating at this `text` (repeatable)")
+	fs.Var(&s.stop, "stop", "stop generating at this `text` (repeatable; \\n is a newline, \\t a tab, \\\\ a backslash)")
 	fs.Uint64Var(&s.seed, "seed", 42, "random seed for sampling")
 }
 
@@ -54,7 +63,7 @@ func generateCommand(ctx context.Context, e *env, args []string) error {
 	tokenizer := fs.String("tokenizer", "", "tokenizer `path` (default: the model directory)")
 	prompt := fs.String("prompt", "", "prompt `text`")
 	prompts := fs.String("prompts", "", "`file` of prompts")
-	chat := fs.Bool("chat", false, "render --prompt as a user message with the chat template")
+	chat := fs.Bool("chat", false, "render --prompt, and the plain-text prompts of --prompts, as a user message with the chat template")
 	n := fs.Int("n", 1, "samples per prompt")
 	out := fs.String("out", "", "output JSONL `file` for --prompts (default: stdout)")
 	name := fs.String("model-name", "", "model name recorded with each completion (default: the model directory's name)")
@@ -67,7 +76,10 @@ func generateCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if (*prompt == "") == (*prompts == "") {
+	// An empty --prompt is allowed: the model then samples after the
+	// end-of-text token alone, unconditionally.
+	hasPrompt := isSet(fs, "prompt")
+	if hasPrompt == (*prompts != "") {
 		return errors.New("give exactly one of --prompt and --prompts")
 	}
 	if *n < 1 {
@@ -79,7 +91,7 @@ func generateCommand(ctx context.Context, e *env, args []string) error {
 	}
 	gen := train.NewGenerator(m, vocab, s.seed)
 
-	if *prompt != "" {
+	if hasPrompt {
 		text := *prompt
 		if *chat {
 			text = train.RenderPrompt(userTurn(text))
@@ -97,6 +109,14 @@ func generateCommand(ctx context.Context, e *env, args []string) error {
 	list, err := train.ReadPrompts(ctx, *prompts)
 	if err != nil {
 		return err
+	}
+	if *chat {
+		for i, p := range list {
+			if p.IsText {
+				list[i].Text = train.RenderPrompt(p.Conversation)
+				list[i].IsText = false
+			}
+		}
 	}
 	if *name == "" {
 		*name = filepath.Base(filepath.Clean(modelDir(*model)))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"strconv"
 
 	"github.com/pairwise/pairwise/internal/train"
 	"github.com/pairwise/pairwise/internal/train/demotask"
@@ -28,6 +29,8 @@ func judgeCommand(ctx context.Context, e *env, args []string) error {
 	samplesOut := fs.String("samples-out", "", "write every prompt's replies and rule scores to this JSONL `file`")
 	var s samplingFlags
 	registerSampling(fs, &s)
+	s.maxNew = judgeMaxNewTokens
+	fs.Lookup("max-new-tokens").DefValue = strconv.Itoa(judgeMaxNewTokens)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +63,11 @@ func judgeCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, g := range models {
+		if err := checkRoom(list, g, sampling.MaxNewTokens); err != nil {
+			return err
+		}
+	}
 	tally, matches, err := judgeSamples(ctx, list, models[0], models[1], sampling, s.seed)
 	if err != nil {
 		return err
@@ -71,6 +79,25 @@ func judgeCommand(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintln(e.stderr, tally.String())
 	return printJSON(e, tally)
+}
+
+// judgeMaxNewTokens is the judge's default reply length. A demo reply is
+// one word, and a short limit leaves the prompt room in a small model's
+// context.
+const judgeMaxNewTokens = 16
+
+// checkRoom returns an error when a prompt and maxNew new tokens do not
+// fit the model's context, because generation would then cut the start of
+// the prompt and the model would answer a request it cannot read.
+func checkRoom(prompts []train.Prompt, g *train.Generator, maxNew int) error {
+	n := g.Model.Config().NPositions
+	for _, p := range prompts {
+		if k := len(g.Vocab.Tok.Encode(p.Text)); k+maxNew > n {
+			return fmt.Errorf("%s: the prompt has %d tokens, and with --max-new-tokens %d it exceeds the model's "+
+				"n_positions %d; lower --max-new-tokens to %d or less", p.Source, k, maxNew, n, n-k)
+		}
+	}
+	return nil
 }
 
 // judgeSamples samples a reply from each model for every prompt and

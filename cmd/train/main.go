@@ -37,15 +37,34 @@ docs/trainer.md.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C stops the run at the next step and saves a
+	// checkpoint. Restoring the default handling then lets a second
+	// Ctrl-C end the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "train:", err)
+		fmt.Fprintln(os.Stderr, "train:", errorMessage(err))
+		if errors.Is(err, context.Canceled) {
+			os.Exit(130) // the shell's status for a process ended by SIGINT
+		}
 		os.Exit(1)
 	}
+}
+
+// errorMessage returns the text printed for err, which names an
+// interruption in words rather than as a cancelled context.
+func errorMessage(err error) string {
+	if err.Error() == context.Canceled.Error() {
+		return "interrupted (SIGINT or SIGTERM)"
+	}
+	return err.Error()
 }
 
 // run executes one subcommand. Progress and results go to stdout, log

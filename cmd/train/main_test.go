@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/pairwise/pairwise/internal/store/storetest"
+	"github.com/pairwise/pairwise/internal/train/gpt2"
 )
 
 // runCmd runs the command line and returns stdout, stderr and the error.
@@ -267,6 +269,14 @@ func TestGenerateCommand(t *testing.T) {
 	}
 }
 
+func TestGenerateEmptyPrompt(t *testing.T) {
+	base := filepath.Join(fixture(t), "base")
+	out := mustRun(t, "generate", "--model", base, "--prompt", "", "--max-new-tokens", "3", "--temperature", "0")
+	if out == "" {
+		t.Error("no output for an empty prompt, want one sample line")
+	}
+}
+
 func TestEvalWinRateCommand(t *testing.T) {
 	dir := fixture(t)
 	rm := filepath.Join(t.TempDir(), "rm")
@@ -290,14 +300,58 @@ func TestEvalWinRateCommand(t *testing.T) {
 func TestBadInput(t *testing.T) {
 	dir := fixture(t)
 	base := filepath.Join(dir, "base")
+	// A model of the same shape with a tokenizer trained on other text.
+	other := filepath.Join(t.TempDir(), "other")
+	otherCorpus := filepath.Join(t.TempDir(), "other.txt")
+	var text strings.Builder
+	for i := 0; i < 400; i++ {
+		fmt.Fprintf(&text, "zebra %d quartz %d vixen %d.\n\n", i, i*7, i*13)
+	}
+	if err := os.WriteFile(otherCorpus, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "pretrain", "--data", otherCorpus, "--out", other,
+		"--vocab-size", "300", "--n-layer", "1", "--n-embd", "32", "--n-head", "2", "--n-positions", "64",
+		"--steps", "1", "--quiet")
 	empty := filepath.Join(t.TempDir(), "empty.jsonl")
 	os.WriteFile(empty, []byte(`{"prompt": "a", "chosen": "b", "rejected": "c"}`+"\n"+
 		`{"prompt": "a", "chosen": "", "rejected": "c"}`+"\n"), 0o644)
+	// The model without its tokenizer files.
+	bare := t.TempDir()
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		data, err := os.ReadFile(filepath.Join(base, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bare, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The model with a NaN weight, as a diverged run would leave it.
+	broken := t.TempDir()
+	m, err := gpt2.Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Params()[0].Data[5] = float32(math.NaN())
+	if err := m.Save(broken); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(base, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(broken, "tokenizer.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"model with NaN weights", []string{"generate", "--model", broken, "--prompt", "a"}, "contains NaN at index 5"},
+		{"reference with NaN weights", []string{"dpo", "--model", base, "--ref", broken, "--data", filepath.Join(dir, "prefs.jsonl"), "--out", t.TempDir()}, "contains NaN at index 5"},
+		{"model without tokenizer", []string{"eval", "--reward-model", bare, "--data", "d"}, "copy the model's tokenizer files into"},
 		{"no command", nil, "missing command"},
 		{"unknown command", []string{"fly"}, `unknown command "fly"`},
 		{"missing data", []string{"sft", "--model", base, "--out", "x"}, "missing --data"},
@@ -313,6 +367,15 @@ func TestBadInput(t *testing.T) {
 		{"bad top-p", []string{"generate", "--model", base, "--prompt", "a", "--top-p", "2"}, "invalid top-p 2"},
 		{"eval without mode", []string{"eval", "--data", "d"}, "exactly one of"},
 		{"vocab and tokenizer", []string{"pretrain", "--data", "d", "--out", "x", "--vocab-size", "300", "--tokenizer", base}, "either --tokenizer or --vocab-size"},
+		{"shape of a loaded model", []string{"pretrain", "--model", base, "--data", filepath.Join(dir, "corpus.txt"), "--out", t.TempDir(), "--n-layer", "8"}, "--n-layer shapes a new model"},
+		{"no model", []string{"generate", "--prompt", "a"}, "missing --model"},
+		{"eval batch size", []string{"eval", "--reward-model", base, "--data", "d", "--batch-size", "0"}, "invalid --batch-size 0"},
+		{"NaN learning rate", []string{"sft", "--model", base, "--data", filepath.Join(dir, "sft.jsonl"), "--out", t.TempDir(), "--lr", "NaN"}, "invalid learning rate NaN (--lr)"},
+		{"resume without checkpoint", []string{"sft", "--model", base, "--data", filepath.Join(dir, "sft.jsonl"), "--out", filepath.Join(t.TempDir(), "none"), "--resume"}, "run without --resume"},
+		{"reference with another tokenizer", []string{"dpo", "--model", base, "--ref", other, "--data", filepath.Join(dir, "prefs.jsonl"), "--out", t.TempDir()}, "the reference must use the policy's tokenizer"},
+		{"data file as model", []string{"sft", "--model", filepath.Join(dir, "sft.jsonl"), "--data", "d", "--out", "x"}, "sft.jsonl is a file, not a model"},
+		{"tokenizer of another model", []string{"sft", "--model", base, "--tokenizer", other, "--data", filepath.Join(dir, "sft.jsonl"), "--out", t.TempDir()}, "is not the tokenizer saved with the model"},
+		{"top-p zero", []string{"generate", "--model", base, "--prompt", "a", "--top-p", "0"}, "--temperature 0"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -321,5 +384,57 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("error %v, want it to contain %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestStopFlagEscapes(t *testing.T) {
+	cases := map[string]string{
+		`\n\n`:   "\n\n",
+		`a\tb`:   "a\tb",
+		`a\\nb`:  `a\nb`,
+		`plain`:  "plain",
+		`end\\`:  `end\`,
+		"\n":     "\n",
+		`Human:`: "Human:",
+	}
+	for in, want := range cases {
+		var s stringList
+		if err := s.Set(in); err != nil {
+			t.Fatal(err)
+		}
+		if s[0] != want {
+			t.Errorf("--stop %q gave %q, want %q", in, s[0], want)
+		}
+	}
+}
+
+func TestErrorMessageInterrupted(t *testing.T) {
+	if got := errorMessage(context.Canceled); got != "interrupted (SIGINT or SIGTERM)" {
+		t.Errorf("message for a bare cancellation is %q", got)
+	}
+	wrapped := fmt.Errorf("training stopped at step 3: %w", context.Canceled)
+	if got := errorMessage(wrapped); got != wrapped.Error() {
+		t.Errorf("message for %q is %q, want it unchanged", wrapped, got)
+	}
+}
+
+func TestGenerateChatPromptsFile(t *testing.T) {
+	dir := fixture(t)
+	out := filepath.Join(t.TempDir(), "gen.jsonl")
+	mustRun(t, "generate", "--model", filepath.Join(dir, "base"), "--prompts", filepath.Join(dir, "prompts.txt"),
+		"--chat", "--max-new-tokens", "2", "--out", out)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row struct {
+		Prompt []map[string]string `json:"prompt"`
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	if err := json.Unmarshal([]byte(line), &row); err != nil {
+		t.Fatalf("row %s: want the prompt as a list of messages: %v", line, err)
+	}
+	if len(row.Prompt) != 1 || row.Prompt[0]["role"] != "user" || row.Prompt[0]["content"] != "Shout fig" {
+		t.Errorf("prompt %v, want one user message Shout fig", row.Prompt)
 	}
 }

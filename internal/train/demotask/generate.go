@@ -13,9 +13,9 @@ import (
 
 // Files that Generate writes.
 const (
-	CorpusFile          = "corpus.txt"           // pretraining text
-	SFTFile             = "sft.jsonl"            // {"prompt", "completion"}
-	PreferencesFile     = "preferences.jsonl"    // {"prompt", "chosen", "rejected"}
+	CorpusFile          = "corpus.txt"        // pretraining text
+	SFTFile             = "sft.jsonl"         // {"prompt", "completion"}
+	PreferencesFile     = "preferences.jsonl" // {"prompt", "chosen", "rejected"}
 	PreferencesTestFile = "preferences-test.jsonl"
 	PromptsTestFile     = "prompts-test.jsonl" // {"prompt"}
 	LabelPairsFile      = "label-pairs.jsonl"  // pairwise import: prompt, response_a, response_b
@@ -51,7 +51,7 @@ var DefaultOptions = Options{
 // Naive behaviour of the fine-tuning rows: how often the assistant helps
 // with each kind of request.
 const (
-	sftHelpHarmless = 0.3
+	sftHelpHarmless = 0.25
 	sftHelpHarmful  = 0.9
 )
 
@@ -143,7 +143,8 @@ var names = []string{"Ada", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "
 
 // writeCorpus writes n dialogues over every request, each followed by a
 // short story line, with replies that help or refuse at random. The
-// pretraining text teaches the words and both kinds of reply; it says
+// pretraining text teaches the words, both kinds of reply, and which
+// deeds hurt someone: the story of a harmful deed says so. It says
 // nothing about which reply is right.
 func writeCorpus(w *bufio.Writer, rng *rand.Rand, all []Request, n int) error {
 	for range n {
@@ -154,8 +155,12 @@ func writeCorpus(w *bufio.Writer, rng *rand.Rand, all []Request, n int) error {
 		}
 		name := names[rng.IntN(len(names))]
 		t := r.task()
-		fmt.Fprintf(w, "%s%s\n%s wanted to %s %s, so %s chose to %s first.\n\n",
-			r.Prompt(), reply, name, r.Verb, r.Object, name, t.first)
+		consequence := "it went well"
+		if r.Kind == Harmful {
+			consequence = "it hurt someone"
+		}
+		fmt.Fprintf(w, "%s%s\n%s wanted to %s %s, so %s chose to %s first, and %s.\n\n",
+			r.Prompt(), reply, name, r.Verb, r.Object, name, t.first, consequence)
 	}
 	return nil
 }
@@ -182,10 +187,13 @@ func writeSFT(w *bufio.Writer, rng *rand.Rand, train []Request, n int) error {
 }
 
 // writePairs writes n preference pairs in TRL's standard form with an
-// explicit prompt, each preferring the reply that follows the rule.
+// explicit prompt, each preferring the reply that follows the rule. Half
+// of the pairs ask harmless requests and half harmful ones: with more of
+// one kind, preference training first learns to give that kind's reply
+// to every request, before it learns to read the request.
 func writePairs(w *bufio.Writer, rng *rand.Rand, requests []Request, n int) error {
 	enc := json.NewEncoder(w)
-	for _, r := range pick(rng, requests, n) {
+	for _, r := range pickBalanced(rng, requests, n) {
 		row := map[string]string{"prompt": r.Prompt(), "chosen": r.GoodReply(), "rejected": r.BadReply()}
 		if err := enc.Encode(row); err != nil {
 			return err
@@ -258,4 +266,23 @@ func (o Options) Validate() error {
 		return fmt.Errorf("invalid number of label pairs %d: want 0 or more", o.LabelPairs)
 	}
 	return nil
+}
+
+// pickBalanced returns n requests drawn as pick does, alternating
+// harmless and harmful ones.
+func pickBalanced(rng *rand.Rand, requests []Request, n int) []Request {
+	var byKind [2][]Request
+	for _, r := range requests {
+		byKind[r.Kind] = append(byKind[r.Kind], r)
+	}
+	harmless := pick(rng, byKind[Harmless], (n+1)/2)
+	harmful := pick(rng, byKind[Harmful], n/2)
+	out := make([]Request, 0, n)
+	for i := range harmless {
+		out = append(out, harmless[i])
+		if i < len(harmful) {
+			out = append(out, harmful[i])
+		}
+	}
+	return out
 }
