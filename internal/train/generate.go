@@ -63,9 +63,8 @@ func NewGenerator(m *gpt2.Model, v Vocab, seed uint64) *Generator {
 }
 
 // Generate returns the completion of prompt. Generation stops at the
-// end-of-text token, a stop string, MaxNewTokens, or the model's context
-// (n_positions). A prompt too long to leave room for MaxNewTokens loses
-// its start, as in training.
+// end-of-text token, a stop string, MaxNewTokens, or the end of the
+// model's context (n_positions); see fitPrompt for long prompts.
 func (g *Generator) Generate(prompt string, s Sampling) (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
@@ -75,10 +74,7 @@ func (g *Generator) Generate(prompt string, s Sampling) (string, error) {
 	if len(ids) == 0 {
 		ids = []int32{g.Vocab.EOS}
 	}
-	room := min(s.MaxNewTokens, ctxLen-1)
-	if len(ids) > ctxLen-room {
-		ids = ids[len(ids)-(ctxLen-room):]
-	}
+	ids, room := fitPrompt(ids, ctxLen, s.MaxNewTokens)
 	if err := g.Model.CheckIDs(ids, len(ids)); err != nil {
 		return "", fmt.Errorf("prompt: %w", err)
 	}
@@ -100,6 +96,19 @@ func (g *Generator) Generate(prompt string, s Sampling) (string, error) {
 		}
 	}
 	return g.Vocab.Tok.Decode(out), nil
+}
+
+// fitPrompt returns the prompt tokens to feed and how many tokens may
+// follow them. A prompt that fits keeps every token, and generation stops
+// at the end of the context. A prompt that fills the context loses its
+// start, as in training, so that up to a quarter of the context is left
+// for new tokens.
+func fitPrompt(ids []int32, ctxLen, maxNew int) ([]int32, int) {
+	if room := min(maxNew, ctxLen-len(ids)); room >= 1 {
+		return ids, room
+	}
+	room := min(maxNew, max(1, ctxLen/4))
+	return ids[len(ids)-(ctxLen-room):], room
 }
 
 // cutAtStop returns text up to the first stop string and whether one was
