@@ -220,40 +220,4 @@ func (e pairEntry) before(o pairEntry) bool {
 }
 
 // pairHeap is a binary heap of pair entries, best first.
-type pairHeap []pairEntry
-
-func (h *pairHeap) push(e pairEntry) {
-	*h = append(*h, e)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !s[i].before(s[parent]) {
-			break
-		}
-		s[i], s[parent] = s[parent], s[i]
-		i = parent
-	}
-}
-
-func (h *pairHeap) pop() pairEntry {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	for i := 0; ; {
-		best := i
-		for _, child := range [2]int{2*i + 1, 2*i + 2} {
-			if child < len(s) && s[child].before(s[best]) {
-				best = child
-			}
-		}
-		if best == i {
-			break
-		}
-		s[i], s[best] = s[best], s[i]
-		i = best
-	}
-	*h = s
-	return top
-}
+type pairHeap = binaryHeap[pairEntry]

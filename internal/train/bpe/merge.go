@@ -118,41 +118,5 @@ func (t *Tokenizer) mergeByHeap(ids []int32) []int32 {
 	return out
 }
 
-// candidateHeap is a binary min-heap of candidates.
-type candidateHeap []candidate
-
-func (h *candidateHeap) push(c candidate) {
-	*h = append(*h, c)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !s[i].before(s[parent]) {
-			break
-		}
-		s[i], s[parent] = s[parent], s[i]
-		i = parent
-	}
-}
-
-func (h *candidateHeap) pop() candidate {
-	s := *h
-	top := s[0]
-	last := len(s) - 1
-	s[0] = s[last]
-	s = s[:last]
-	for i := 0; ; {
-		smallest := i
-		for _, child := range [2]int{2*i + 1, 2*i + 2} {
-			if child < len(s) && s[child].before(s[smallest]) {
-				smallest = child
-			}
-		}
-		if smallest == i {
-			break
-		}
-		s[i], s[smallest] = s[smallest], s[i]
-		i = smallest
-	}
-	*h = s
-	return top
-}
+// candidateHeap is a binary heap of candidates, lowest merge rank first.
+type candidateHeap = binaryHeap[candidate]
