@@ -103,6 +103,6 @@ func (t *Tally) String() string {
 	if t.DecidedWinRate != nil {
 		decided = fmt.Sprintf("%.3f", *t.DecidedWinRate)
 	}
-	return fmt.Sprintf("%d prompts: %d wins, %d ties, %d losses; win rate %.3f, over decided prompts %s",
+	return fmt.Sprintf("%d prompts: wins %d, ties %d, losses %d; win rate %.3f, over decided prompts %s",
 		t.Prompts, t.Wins, t.Ties, t.Losses, t.WinRate, decided)
 }
