@@ -167,7 +167,7 @@ func (tr *trainer) saveCheckpoint(step int) error {
 	if err := tr.saveModel(dir); err != nil {
 		return err
 	}
-	if err := writeFloats(filepath.Join(dir, OptimizerFile), tr.opt.State()); err != nil {
+	if err := gpt2.WriteTensorData(filepath.Join(dir, OptimizerFile), tr.opt.State()); err != nil {
 		return fmt.Errorf("save optimizer state: %w", err)
 	}
 	state := TrainerState{
@@ -183,7 +183,7 @@ func (tr *trainer) saveCheckpoint(step int) error {
 	}
 	// The state file is written last: a checkpoint without it is incomplete
 	// and LatestCheckpoint ignores it.
-	if err := writeFileAtomic(filepath.Join(dir, TrainerStateFile), append(data, '\n')); err != nil {
+	if err := gpt2.WriteFileAtomic(filepath.Join(dir, TrainerStateFile), append(data, '\n')); err != nil {
 		return fmt.Errorf("save trainer state: %w", err)
 	}
 	tr.cfg.Log.Info("checkpoint saved", "step", step, "dir", dir)
@@ -239,7 +239,7 @@ func (tr *trainer) restore() error {
 	if err := copyWeights(tr.model, saved); err != nil {
 		return fmt.Errorf("resume from %s: %w", dir, err)
 	}
-	moments, err := readFloats(filepath.Join(dir, OptimizerFile))
+	moments, err := gpt2.ReadTensorData(filepath.Join(dir, OptimizerFile))
 	if err != nil {
 		return fmt.Errorf("resume from %s: read optimizer state: %w; %s", dir, err, damaged)
 	}

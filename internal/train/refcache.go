@@ -87,7 +87,7 @@ func writeRefCache(path string, c refCache) error {
 	if err != nil {
 		return fmt.Errorf("encode reference cache: %w", err)
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := gpt2.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("write reference cache: %w", err)
 	}
 	return nil

@@ -175,5 +175,5 @@ func writeConfig(path string, cfg Config, hasScore bool) error {
 	if err != nil {
 		return fmt.Errorf("encode model config: %w", err)
 	}
-	return writeFileAtomic(path, append(raw, '\n'))
+	return WriteFileAtomic(path, append(raw, '\n'))
 }

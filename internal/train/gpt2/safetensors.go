@@ -131,6 +131,31 @@ func halfToFloat(h uint16) float32 {
 	return math.Float32frombits(sign | (exp+112)<<23 | frac<<13)
 }
 
+// ReadTensorData reads every tensor of a safetensors file as flat float32
+// data by name, converting the dtypes that readSafetensors accepts.
+func ReadTensorData(path string) (map[string][]float32, error) {
+	tensors, err := readSafetensors(path)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]float32, len(tensors))
+	for name, t := range tensors {
+		out[name] = t.data
+	}
+	return out, nil
+}
+
+// WriteTensorData writes flat float32 tensors to a safetensors file at
+// path, each as a one-dimensional F32 tensor, replacing the file
+// atomically.
+func WriteTensorData(path string, tensors map[string][]float32) error {
+	params := make([]*Param, 0, len(tensors))
+	for name, data := range tensors {
+		params = append(params, &Param{Name: name, Shape: []int{len(data)}, Data: data})
+	}
+	return writeSafetensors(path, params)
+}
+
 // writeSafetensors writes params as F32 tensors under their names, in name
 // order, with the header padded to a multiple of 8 bytes.
 func writeSafetensors(path string, params []*Param) error {
@@ -163,12 +188,13 @@ func writeSafetensors(path string, params []*Param) error {
 			buf.Write(word)
 		}
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return WriteFileAtomic(path, buf.Bytes())
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
+// WriteFileAtomic writes data to a temporary file beside path and renames
 // it into place, so that an interrupted save leaves the old file intact.
-func writeFileAtomic(path string, data []byte) error {
+// The trainer saves its checkpoint files with it too.
+func WriteFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
