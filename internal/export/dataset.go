@@ -229,14 +229,26 @@ var errStopScan = errors.New("stop scan")
 
 // anyMultiTurn reports whether any prompt of projectID, or without a
 // PromptFormSource any judged comparison's prompt, is other than a single
-// user message. A walk stops at the first one.
+// user message.
 func anyMultiTurn(ctx context.Context, src DatasetSource, projectID uuid.UUID) (bool, error) {
+	each := func(fn func(store.ComparisonVotes) error) error {
+		return src.EachComparisonVotes(ctx, projectID, fn)
+	}
+	return multiTurnIn(ctx, src, projectID, each,
+		func(c store.ComparisonVotes) labeling.Conversation { return c.Prompt })
+}
+
+// multiTurnIn reports whether any prompt of projectID is other than a
+// single user message. It asks src when src is a PromptFormSource, and
+// otherwise walks the rows with each until the first such prompt.
+func multiTurnIn[Row any](ctx context.Context, src any, projectID uuid.UUID,
+	each func(func(Row) error) error, promptOf func(Row) labeling.Conversation) (bool, error) {
 	if forms, ok := src.(PromptFormSource); ok {
 		return forms.HasMultiTurnPrompt(ctx, projectID)
 	}
 	found := false
-	err := src.EachComparisonVotes(ctx, projectID, func(c store.ComparisonVotes) error {
-		if !c.Prompt.SingleTurn() {
+	err := each(func(row Row) error {
+		if !promptOf(row).SingleTurn() {
 			found = true
 			return errStopScan
 		}

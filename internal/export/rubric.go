@@ -2,7 +2,6 @@ package export
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -182,19 +181,9 @@ func (o DatasetOptions) writeRatings(ctx context.Context, w io.Writer, src Rubri
 // a PromptFormSource any rated response's prompt, is other than a single
 // user message.
 func anyMultiTurnRated(ctx context.Context, src RubricSource, projectID uuid.UUID) (bool, error) {
-	if forms, ok := src.(PromptFormSource); ok {
-		return forms.HasMultiTurnPrompt(ctx, projectID)
+	each := func(fn func(store.ResponseRatings) error) error {
+		return src.EachResponseRatings(ctx, projectID, fn)
 	}
-	found := false
-	err := src.EachResponseRatings(ctx, projectID, func(r store.ResponseRatings) error {
-		if !r.Prompt.SingleTurn() {
-			found = true
-			return errStopScan
-		}
-		return nil
-	})
-	if errors.Is(err, errStopScan) {
-		err = nil
-	}
-	return found, err
+	return multiTurnIn(ctx, src, projectID, each,
+		func(r store.ResponseRatings) labeling.Conversation { return r.Prompt })
 }

@@ -7,7 +7,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -78,21 +77,11 @@ func WriteTRL(ctx context.Context, w io.Writer, src PreferenceSource, projectID 
 // without a PromptFormSource any preference's prompt, is other than a
 // single user message.
 func anyMultiTurnPreference(ctx context.Context, src PreferenceSource, projectID uuid.UUID) (bool, error) {
-	if forms, ok := src.(PromptFormSource); ok {
-		return forms.HasMultiTurnPrompt(ctx, projectID)
+	each := func(fn func(labeling.Preference) error) error {
+		return src.EachPreference(ctx, projectID, fn)
 	}
-	found := false
-	err := src.EachPreference(ctx, projectID, func(p labeling.Preference) error {
-		if !p.Prompt.SingleTurn() {
-			found = true
-			return errStopScan
-		}
-		return nil
-	})
-	if errors.Is(err, errStopScan) {
-		err = nil
-	}
-	return found, err
+	return multiTurnIn(ctx, src, projectID, each,
+		func(p labeling.Preference) labeling.Conversation { return p.Prompt })
 }
 
 func trlRow(p labeling.Preference, opts TRLOptions) any {
