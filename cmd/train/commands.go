@@ -108,38 +108,28 @@ func pretrainVocab(e *env, f trainFlags, path string, size int) (train.Vocab, er
 
 // sftCommand fine-tunes a model on prompt-completion rows.
 func sftCommand(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "sft", "Supervised fine-tuning: cross-entropy on completion tokens only. "+
-		"Reads prompt/completion rows, messages rows, or the chosen side of preference rows.")
-	var f trainFlags
-	f.register(fs, 1e-4)
-	model := fs.String("model", "", "model `directory` to fine-tune (required)")
-	tokenizer := fs.String("tokenizer", "", "tokenizer `path` (default: the model directory)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(); err != nil {
-		return err
-	}
-	m, vocab, err := loadModel(*model, *tokenizer)
-	if err != nil {
-		return err
-	}
-	sum, err := train.SFT(ctx, f.config(e), f.dataConfig(), m, vocab)
-	if err != nil {
-		return err
-	}
-	printSummary(e, sum)
-	return nil
+	return startedModelCommand(ctx, e, args, "sft", "Supervised fine-tuning: cross-entropy on "+
+		"completion tokens only. Reads prompt/completion rows, messages rows, or the chosen side "+
+		"of preference rows.", "model `directory` to fine-tune (required)", train.SFT)
 }
 
 // rewardCommand trains a reward model on preference pairs.
 func rewardCommand(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet(e, "reward", "Reward model: adds a score head (score.weight) to --model and trains "+
-		"the Bradley-Terry loss -log sigmoid(s_chosen - s_rejected - margin) on preference rows; "+
-		"the margin column is optional.")
+	return startedModelCommand(ctx, e, args, "reward", "Reward model: adds a score head "+
+		"(score.weight) to --model and trains the Bradley-Terry loss "+
+		"-log sigmoid(s_chosen - s_rejected - margin) on preference rows; "+
+		"the margin column is optional.", "model `directory` to start from (required)", train.Reward)
+}
+
+// startedModelCommand parses the training flags plus --model and
+// --tokenizer, loads the model and runs fn on it: the shape of every
+// command that trains from an existing model with one loss.
+func startedModelCommand(ctx context.Context, e *env, args []string, name, help, modelUsage string,
+	fn func(context.Context, train.Config, train.Data, *gpt2.Model, train.Vocab) (train.Summary, error)) error {
+	fs := newFlagSet(e, name, help)
 	var f trainFlags
 	f.register(fs, 1e-4)
-	model := fs.String("model", "", "model `directory` to start from (required)")
+	model := fs.String("model", "", modelUsage)
 	tokenizer := fs.String("tokenizer", "", "tokenizer `path` (default: the model directory)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -151,7 +141,7 @@ func rewardCommand(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sum, err := train.Reward(ctx, f.config(e), f.dataConfig(), m, vocab)
+	sum, err := fn(ctx, f.config(e), f.dataConfig(), m, vocab)
 	if err != nil {
 		return err
 	}
