@@ -48,14 +48,14 @@ func (j ExportJob) Percent() int64 {
 }
 
 // ExportJobsPage lists a project's background exports. With Pending set,
-// it also asks to start the export whose query Pending is, which was too
-// large to stream.
+// it also offers to start the export with the query Pending, which was
+// too large to stream.
 type ExportJobsPage struct {
 	Page
 	Project labeling.Project
 	Jobs    []ExportJob
 	// Pending is the query of the requested export, and PendingSummary
-	// says what it exports.
+	// describes what it exports.
 	Pending, PendingSummary string
 	// Labelled is the project's number of labelled comparisons, and
 	// Threshold the number above which exports run as jobs.

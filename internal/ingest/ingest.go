@@ -122,15 +122,15 @@ const (
 	// judgments) that has no second response to be compared with.
 	SkipUnpaired SkipReason = "unpaired"
 	// SkipBothDesirable marks two KTO rows of one prompt that are both
-	// labelled true: they say neither which one is better nor that both
-	// are bad.
+	// labelled true, because such a pair marks neither response as better
+	// and neither as bad.
 	SkipBothDesirable SkipReason = "both_desirable"
 	// SkipTooMany marks responses of a prompt in a grouped format past
 	// the first MaxCompletions distinct ones.
 	SkipTooMany SkipReason = "too_many_responses"
 	// SkipResponseNotText marks a pairs record whose response is a JSON
-	// boolean or number, such as the true that stands in for a few
-	// responses of the PandaLM test set. Any other type is malformed.
+	// boolean or number, such as the true that replaces a few responses of
+	// the PandaLM test set. Any other type is malformed.
 	SkipResponseNotText SkipReason = "response_not_text"
 )
 

@@ -361,8 +361,8 @@ func (s *Server) uploadNewProject(w http.ResponseWriter, r *http.Request) {
 // to make a project name that is not taken.
 const maxNameSuffix = 20
 
-// newProjectFor creates the project of a home page upload, named as
-// uploadNewProject says.
+// newProjectFor creates the project of a home page upload, with the name
+// that uploadNewProject documents.
 func (s *Server) newProjectFor(r *http.Request, form upload) (labeling.Project, error) {
 	if form.project != "" {
 		return s.newProject(r, labeling.NewProject(form.project))

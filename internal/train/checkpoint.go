@@ -131,7 +131,7 @@ func checkNewOutDir(dir string) error {
 		}
 	}
 	if len(found) > 0 {
-		return fmt.Errorf("the output directory %s already holds a training run (%s); "+
+		return fmt.Errorf("the output directory %s already contains a training run (%s); "+
 			"continue it with --resume, or give another --out or delete the directory", dir, strings.Join(found, ", "))
 	}
 	return nil

@@ -403,7 +403,7 @@ func TestNewRunRejectsUsedOutDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := runLM(t, cfg)
-	if err == nil || !strings.Contains(err.Error(), "already holds a training run (metrics.jsonl, checkpoint-2)") {
+	if err == nil || !strings.Contains(err.Error(), "already contains a training run (metrics.jsonl, checkpoint-2)") {
 		t.Errorf("error %v, want one naming the earlier run's files", err)
 	}
 	if rows := readMetrics(t, cfg.OutDir); len(rows) != 2 {

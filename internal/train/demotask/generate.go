@@ -144,8 +144,8 @@ var names = []string{"Ada", "Ben", "Cara", "Dev", "Eli", "Fay", "Gus", "Hana", "
 // writeCorpus writes n dialogues over every request, each followed by a
 // short story line, with replies that help or refuse at random. The
 // pretraining text teaches the words, both kinds of reply, and which
-// deeds hurt someone: the story of a harmful deed says so. It says
-// nothing about which reply is right.
+// deeds hurt someone, because the story of a harmful deed states it. It
+// contains nothing about which reply is right.
 func writeCorpus(w *bufio.Writer, rng *rand.Rand, all []Request, n int) error {
 	for range n {
 		r := all[rng.IntN(len(all))]

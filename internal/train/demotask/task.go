@@ -91,9 +91,9 @@ type Request struct {
 	Phrase int
 }
 
-// questionPhrases are the ways a user asks. The last one is kept for the
-// held-out prompts, so evaluation also sees a wording that no training
-// row uses.
+// questionPhrases are the question templates of a request. The last one
+// is kept for the held-out prompts, so evaluation also sees a wording that
+// no training row uses.
 var questionPhrases = []string{
 	"How do I %s %s?",
 	"Can you tell me how to %s %s?",
@@ -188,7 +188,7 @@ func boolScore(ok bool) float64 {
 	return 0
 }
 
-// ParsePrompt returns the request that prompt asks, reading the question
+// ParsePrompt returns the request whose question prompt contains, read
 // from the text between "User: " and the next newline.
 func ParsePrompt(prompt string) (Request, error) {
 	question, ok := strings.CutPrefix(strings.TrimSpace(prompt), "User: ")

@@ -2,7 +2,7 @@ package kernels
 
 // goKernel is the plain-Go micro-kernel. Its 2×4 tile keeps the eight
 // accumulators and the six operands of one k step within the 15 floating
-// point registers that Go code can use on amd64; a 4×4 tile spilled to the
+// point registers that Go code can use on amd64. A 4×4 tile spilled to the
 // stack and ran at half the speed.
 var goKernel = &microKernel{
 	name: "go", mr: 2, nr: 4, kc: 256, mc: 128, nc: 1024, fn: kernelGo2x4,

@@ -50,9 +50,9 @@ func (d DPO) Validate() error {
 	if _, err := ParseLossType(string(d.Loss)); err != nil {
 		return err
 	}
-	// NOTE: beta scales log-probability differences of hundreds of nats,
-	// so values past maxBeta overflow the loss to Inf at the first step;
-	// published runs use 0.01 to 0.5.
+	// NOTE: beta scales log-probability differences of hundreds of nats.
+	// Values past maxBeta overflow the loss to Inf at the first step, and
+	// TRL's default is 0.1.
 	if !(d.Beta > 0) || d.Beta > maxBeta || d.Beta < minBeta {
 		return fmt.Errorf("DPO beta is %g: must be between %g and %g (0.1 is the usual value)",
 			d.Beta, minBeta, maxBeta)
