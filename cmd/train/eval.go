@@ -162,8 +162,9 @@ func evalWinRate(ctx context.Context, e *env, w winRateArgs) error {
 	return printJSON(e, res)
 }
 
-// writeSamples writes the win-rate samples as JSONL.
-func writeSamples(path string, samples []train.WinSample) error {
+// writeSamples writes rows, such as win-rate samples or judged replies,
+// to path as JSON lines.
+func writeSamples[Row any](path string, rows []Row) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("create samples file: %w", err)
@@ -171,10 +172,10 @@ func writeSamples(path string, samples []train.WinSample) error {
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for _, s := range samples {
-		if err := enc.Encode(s); err != nil {
+	for _, row := range rows {
+		if err := enc.Encode(row); err != nil {
 			f.Close()
-			return err
+			return fmt.Errorf("write samples: %w", err)
 		}
 	}
 	if err := w.Flush(); err != nil {

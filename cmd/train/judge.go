@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"strconv"
 
 	"github.com/pairwise/pairwise/internal/train"
@@ -73,7 +70,7 @@ func judgeCommand(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *samplesOut != "" {
-		if err := writeMatches(*samplesOut, matches); err != nil {
+		if err := writeSamples(*samplesOut, matches); err != nil {
 			return err
 		}
 	}
@@ -140,26 +137,4 @@ func promptSeed(seed uint64, prompt string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(prompt))
 	return seed ^ h.Sum64()
-}
-
-// writeMatches writes the judged replies as JSONL.
-func writeMatches(path string, matches []demotask.Match) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("create samples file: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, m := range matches {
-		if err := enc.Encode(m); err != nil {
-			f.Close()
-			return fmt.Errorf("write samples: %w", err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("write samples: %w", err)
-	}
-	return f.Close()
 }
