@@ -65,7 +65,9 @@ func detectFormat(rec record) (Format, error) {
 			"OpenAssistant export: import the export's trees file, " +
 			"one message tree per line, which is read as the oasst format"
 	}
-	return "", fieldError("", "%s", reason)
+	err := fieldError("", "%s", reason)
+	err.UnknownFormat = true
+	return "", err
 }
 
 // isOpenAssistant reports whether the record's own field names are those

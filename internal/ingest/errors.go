@@ -14,6 +14,10 @@ type LineError struct {
 	Unit   string `json:"unit,omitempty"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+	// UnknownFormat marks a record whose format detection failed. Its
+	// Reason advises the import flags and form fields, so a caller with
+	// other options, such as the trainer, writes its own advice.
+	UnknownFormat bool `json:"-"`
 }
 
 // Error formats e as `line 12: field "response_a": want a string, got

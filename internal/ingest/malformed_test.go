@@ -156,6 +156,23 @@ func TestReadUndetectableListsFormats(t *testing.T) {
 	}
 }
 
+func TestReadUndetectableMarksUnknownFormat(t *testing.T) {
+	_, _, err := readString(t, "{\"question\": \"q\"}\n{\"chosen\": 1}\n", Options{})
+	malformed := mustMalformed(t, err)
+	if len(malformed.Lines) != 1 {
+		t.Fatalf("malformed lines: got %d, want 1 (%v)", len(malformed.Lines), err)
+	}
+	if !malformed.Lines[0].UnknownFormat {
+		t.Errorf("line %d: UnknownFormat is false for an undetectable record", malformed.Lines[0].Line)
+	}
+
+	_, _, err = readString(t, `{"chosen": 1, "rejected": "b"}`, Options{Format: FormatTRL})
+	malformed = mustMalformed(t, err)
+	if malformed.Lines[0].UnknownFormat {
+		t.Errorf("UnknownFormat is true for a record of a known format with a bad field")
+	}
+}
+
 func TestReadUndetectableOpenAssistant(t *testing.T) {
 	// Message trees are read as the oasst format, so only single messages
 	// of a flat export get the hint.

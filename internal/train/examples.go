@@ -219,7 +219,7 @@ func ingestError(recs []record, err error) error {
 		}
 		// The importer's advice names flags of the server's import
 		// command, which the trainer does not have.
-		if strings.HasPrefix(le.Reason, "cannot detect the format") && le.Line >= 1 && le.Line <= len(recs) {
+		if le.UnknownFormat && le.Line >= 1 && le.Line <= len(recs) {
 			fmt.Fprintf(&b, "\n%s: cannot tell the format from the fields %s; want %s",
 				where, fieldNames(recs[le.Line-1]), preferenceRowsWanted)
 			continue
