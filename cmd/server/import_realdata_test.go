@@ -1,37 +1,17 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pairwise/pairwise/internal/sharedtest"
 	"github.com/pairwise/pairwise/internal/store/storetest"
 )
 
 // sharedDataFile returns the path of rel in the shared data folder beside
 // the module root, and skips the test when the file is absent.
 func sharedDataFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package folder, so the shared data folder is unknown")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real data %s not available: %v", rel, err)
-	}
-	return path
+	return sharedtest.File(t, "data/"+rel)
 }
 
 // TestImportPandaLMTestset imports the whole PandaLM test set with the

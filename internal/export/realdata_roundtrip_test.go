@@ -6,9 +6,9 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/pairwise/pairwise/internal/sharedtest"
 	"github.com/pairwise/pairwise/internal/store/storetest"
 )
 
@@ -20,16 +20,7 @@ const realDataRows = 200
 // realDataFile returns the path of a file in the public datasets folder
 // beside the repository, or skips the test when it is absent.
 func realDataFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("public dataset file %s is absent, so the round trip on real data is skipped: %v", path, err)
-	}
-	return path
+	return sharedtest.File(t, "data/"+rel)
 }
 
 // TestRoundTripHHRLHF imports the first records of Anthropic's HH-RLHF

@@ -6,37 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/pairwise/pairwise/internal/labeling"
+	"github.com/pairwise/pairwise/internal/sharedtest"
 )
 
 // sharedDataFile returns the path of a file in the shared data folder
 // beside the repository, or skips the test when the file is absent.
 func sharedDataFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory, so the shared data folder is unknown")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real data file %s is absent: %v", path, err)
-	}
-	return path
+	return sharedtest.File(t, "data/"+rel)
 }
 
 // readFile runs Read on the file at path and returns the rows it emitted.

@@ -2,12 +2,11 @@ package quality
 
 import (
 	"encoding/json"
-	"errors"
-	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/pairwise/pairwise/internal/sharedtest"
 )
 
 // agreementFixture is reference data computed with scikit-learn and
@@ -45,28 +44,8 @@ const fixtureCategories = 4
 // beside the repository root, or skips the test when it is absent.
 func loadAgreementFixture(t testing.TB) agreementFixture {
 	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatalf("resolve package directory: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory, " +
-				"so the shared fixtures folder is unknown")
-		}
-		dir = parent
-	}
-
-	path := filepath.Join(dir, "..", "shared", "fixtures", "agreement.json")
+	path := sharedtest.File(t, "fixtures/agreement.json")
 	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("reference fixture %s is absent, so the comparison with "+
-			"scikit-learn and statsmodels is skipped", path)
-	}
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}

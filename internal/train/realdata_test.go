@@ -2,36 +2,17 @@ package train
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pairwise/pairwise/internal/sharedtest"
 )
 
 // sharedFile returns the path of a file in the shared folder beside the
 // repository (real data and reference fixtures), or skips the test when
 // the file is absent.
 func sharedFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory, so the shared data folder is unknown")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", rel)
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("real data file %s is absent: %v", path, err)
-	}
-	return path
+	return sharedtest.File(t, rel)
 }
 
 func TestReadPreferencesHHRealData(t *testing.T) {

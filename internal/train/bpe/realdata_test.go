@@ -5,9 +5,10 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/pairwise/pairwise/internal/sharedtest"
 )
 
 // TestRealDataHH trains on the chosen and rejected conversations of the
@@ -84,24 +85,5 @@ func readHHTexts(tb testing.TB, path string) []string {
 // sharedDataFile returns the path of a file in the shared data folder
 // beside the repository, or skips the test when the file is absent.
 func sharedDataFile(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("go.mod not found above the package directory, so the shared data folder is unknown")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "data", rel)
-	if _, err := os.Stat(path); err != nil {
-		tb.Skipf("real data file %s is absent: %v", path, err)
-	}
-	return path
+	return sharedtest.File(tb, "data/"+rel)
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/pairwise/pairwise/internal/sharedtest"
 	"github.com/pairwise/pairwise/internal/train/gpt2"
 	"github.com/pairwise/pairwise/internal/train/objective"
 )
@@ -46,26 +47,7 @@ type fixture struct {
 // fixtureDir returns a PyTorch reference folder under ../shared/fixtures
 // relative to the module root, or skips the test when it is absent.
 func fixtureDir(t *testing.T, name string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package directory, so the fixtures folder is unknown")
-		}
-		dir = parent
-	}
-	path := filepath.Join(dir, "..", "shared", "fixtures", name)
-	if _, err := os.Stat(filepath.Join(path, "expected.json")); err != nil {
-		t.Skipf("reference fixture %s is absent: %v", path, err)
-	}
-	return path
+	return filepath.Dir(sharedtest.File(t, "fixtures/"+name+"/expected.json"))
 }
 
 func loadFixture(t *testing.T, name string) (dir string, fx fixture) {

@@ -5,8 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/pairwise/pairwise/internal/sharedtest"
 )
 
 type fixture struct {
@@ -34,23 +35,10 @@ type fixture struct {
 // ../shared/fixtures relative to the module root, or skips the test.
 func loadFixture(t *testing.T, name string) fixture {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("go.mod not found above the package directory, so the fixtures folder is unknown")
-		}
-		dir = filepath.Dir(dir)
-	}
-	path := filepath.Join(dir, "..", "shared", "fixtures", name, "expected.json")
+	path := sharedtest.File(t, "fixtures/"+name+"/expected.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Skipf("reference fixture %s is absent: %v", path, err)
+		t.Fatalf("read %s: %v", path, err)
 	}
 	var fx fixture
 	if err := json.Unmarshal(raw, &fx); err != nil {
